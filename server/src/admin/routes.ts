@@ -1,0 +1,74 @@
+/** Admin API (`x-admin-api-key`): conversations, search, one thread, delete, export, stats. Used by the dashboard. */
+import { Elysia } from 'elysia';
+import type { AppConfig } from '../config.ts';
+import { AppError, commonErrors, ErrorBody } from '../errors.ts';
+import { adminAccess, type Limiters } from '../security/access.ts';
+import type { ChatStore, ConversationFilter } from '../store/types.ts';
+import { exportStream } from './export.ts';
+import { ConversationPage, ExportQuery, IdParams, ListQuery, StatsModel, StatsQuery, ThreadModel } from './model.ts';
+
+const DAY_MS = 86_400_000;
+
+function filterOf(query: { q?: string; from?: number; to?: number; problem?: ConversationFilter['problem']; feedback?: ConversationFilter['feedback'] }): ConversationFilter {
+  const q = query.q?.trim();
+  return { q: q || undefined, from: query.from, to: query.to, problem: query.problem, feedback: query.feedback };
+}
+
+export function adminRoutes({ config, store, limiters }: { config: AppConfig; store: ChatStore; limiters: Limiters }) {
+  const notFound = () => new AppError(404, 'conversation_not_found', 'No conversation with that id.');
+  return new Elysia({ name: 'admin-routes', seed: config, prefix: '/v1/admin' })
+    .use(adminAccess({ config, limiters }))
+    .get('/conversations', ({ query }) => store.listConversations({ ...filterOf(query), limit: query.limit ?? 25, cursor: query.cursor ?? null }), {
+      query: ListQuery,
+      response: { 200: ConversationPage, ...commonErrors },
+      detail: { tags: ['Admin'], summary: 'List conversations, newest activity first', description: 'Cursor-paginated; filter by full-text `q`, date range, problem replies and feedback.' },
+    })
+    .get(
+      '/conversations/:id',
+      async ({ params }) => {
+        const thread = await store.getThread(params.id);
+        if (!thread) throw notFound();
+        return thread;
+      },
+      { params: IdParams, response: { 200: ThreadModel, ...commonErrors, 404: ErrorBody }, detail: { tags: ['Admin'], summary: 'One conversation with all its messages' } },
+    )
+    .delete(
+      '/conversations/:id',
+      async ({ params }) => {
+        if (!(await store.deleteConversation(params.id))) throw notFound();
+        return { deleted: true as const };
+      },
+      { params: IdParams, detail: { tags: ['Admin'], summary: 'Delete a conversation and its messages' }, response: { 404: ErrorBody, ...commonErrors } },
+    )
+    .get(
+      '/export',
+      ({ query, set }) => {
+        const format = query.format ?? 'jsonl';
+        const stamp = new Date().toISOString().slice(0, 10);
+        return new Response(exportStream(store.exportConversations(filterOf(query)), format), {
+          headers: {
+            ...(set.headers as Record<string, string>),
+            'content-type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
+            'content-disposition': `attachment; filename="conversations-${stamp}.${format}"`,
+            'cache-control': 'no-store',
+          },
+        });
+      },
+      {
+        query: ExportQuery,
+        response: { ...commonErrors },
+        detail: { tags: ['Admin'], summary: 'Export conversations as JSONL or CSV (streamed)', description: 'JSONL: one `{conversation, messages}` per line. CSV: one message per row.' },
+      },
+    )
+    .get(
+      '/stats',
+      ({ query }) => {
+        const to = query.to ?? Date.now();
+        const from = query.from ?? to - 30 * DAY_MS;
+        if (from > to) throw new AppError(400, 'validation_failed', '"from" must not be after "to".');
+        if (to - from > 366 * DAY_MS) throw new AppError(400, 'validation_failed', 'The stats range is limited to 366 days.');
+        return store.stats({ from, to });
+      },
+      { query: StatsQuery, response: { 200: StatsModel, ...commonErrors }, detail: { tags: ['Admin'], summary: 'Conversations, messages, tokens and errors per day' } },
+    );
+}

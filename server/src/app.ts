@@ -1,0 +1,73 @@
+/**
+ * Builds the whole API from injected parts. Tests pass a real SQLite store in a temp dir and a provider pointed at the
+ * fake LLM server; `index.ts` wires the real ones. Nothing here reads the environment.
+ */
+import { openapi } from '@elysiajs/openapi';
+import { Elysia } from 'elysia';
+import { adminRoutes } from './admin/routes.ts';
+import { chatRoutes } from './chat/routes.ts';
+import { createChatService } from './chat/service.ts';
+import type { AppConfig } from './config.ts';
+import { healthRoutes } from './health/routes.ts';
+import { silentLogger, type Logger } from './http/logger.ts';
+import { originGuard } from './http/origin-guard.ts';
+import { requestContext } from './http/request-context.ts';
+import type { LlmProvider } from './llm/types.ts';
+import { createLimiters } from './security/access.ts';
+import type { ChatStore } from './store/types.ts';
+import { widgetRoutes } from './widget/routes.ts';
+
+export interface AppDeps {
+  config: AppConfig;
+  store: ChatStore;
+  /** null when no model is configured: chat then answers 503 llm_not_configured. */
+  llm: LlmProvider | null;
+  logger?: Logger;
+  /** Clock for rate limits and budgets (tests move time without sleeping). */
+  now?: () => number;
+}
+
+export const API_VERSION = '1.0.0';
+
+export function createApp({ config, store, llm, logger = silentLogger, now = Date.now }: AppDeps) {
+  const limiters = createLimiters(config, now);
+  const service = createChatService({ config, store, llm, budget: limiters.budget, logger, now });
+
+  return new Elysia({ serve: { maxRequestBodySize: config.maxBodyBytes * 4 } })
+    .use(requestContext({ config, logger }))
+    .use(originGuard(config))
+    .use(
+      openapi({
+        path: '/v1/docs',
+        specPath: '/v1/openapi.json',
+        // The docs UI would load a script from a CDN; the JSON document is what clients and tools need.
+        provider: null,
+        exclude: { paths: ['/'] },
+        documentation: {
+          info: {
+            title: 'Open Chat Widget API',
+            version: API_VERSION,
+            description: 'Chat (widget key in `x-api-key`), admin (`x-admin-api-key`) and health routes. Errors are `{ "error", "code" }`.',
+          },
+          tags: [
+            { name: 'Chat', description: 'Visitor chat turns, history and feedback (widget key).' },
+            { name: 'Admin', description: 'Conversations for the dashboard (admin key).' },
+            { name: 'Health', description: 'Liveness and readiness probes.' },
+            { name: 'Widget', description: 'The embeddable script.' },
+          ],
+          components: {
+            securitySchemes: {
+              widgetKey: { type: 'apiKey', in: 'header', name: 'x-api-key' },
+              adminKey: { type: 'apiKey', in: 'header', name: 'x-admin-api-key' },
+            },
+          },
+        },
+      }),
+    )
+    .use(healthRoutes({ store, llm }))
+    .use(widgetRoutes({ config }))
+    .use(chatRoutes({ config, store, service, limiters }))
+    .use(adminRoutes({ config, store, limiters }));
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,50 @@
+/** Streams a chat turn as NDJSON. The client going away aborts the model call at once (no tokens paid for nobody). */
+import type { StreamEvent, Turn } from './service.ts';
+
+export const NDJSON_HEADERS = {
+  'content-type': 'application/x-ndjson; charset=utf-8',
+  'cache-control': 'no-cache, no-transform',
+  // Tells nginx-style proxies not to buffer; Caddy is configured to flush immediately as well.
+  'x-accel-buffering': 'no',
+};
+
+export function encodeEvent(event: StreamEvent): string {
+  return `${JSON.stringify(event)}\n`;
+}
+
+export function streamTurn(turn: Turn, clientSignal: AbortSignal, headers: Record<string, string>): Response {
+  const encoder = new TextEncoder();
+  const abort = new AbortController();
+  const onClientGone = () => abort.abort();
+  clientSignal.addEventListener('abort', onClientGone, { once: true });
+  let open = true;
+
+  const body = new ReadableStream<Uint8Array>({
+    start(sink) {
+      const emit = (event: StreamEvent) => {
+        if (!open) return;
+        try {
+          sink.enqueue(encoder.encode(encodeEvent(event)));
+        } catch {
+          open = false;
+        }
+      };
+      emit(turn.start);
+      void turn.run(abort.signal, emit).finally(() => {
+        clientSignal.removeEventListener('abort', onClientGone);
+        if (!open) return;
+        open = false;
+        try {
+          sink.close();
+        } catch {
+          // already closed by a cancel racing us
+        }
+      });
+    },
+    cancel() {
+      open = false;
+      abort.abort();
+    },
+  });
+  return new Response(body, { status: 200, headers: { ...headers, ...NDJSON_HEADERS } });
+}

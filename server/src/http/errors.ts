@@ -1,0 +1,58 @@
+/** Every failure becomes `{ error, code }` with the right status, here and nowhere else. No stack trace leaves. */
+import { AppError } from '../errors.ts';
+import { LLM_ERROR_STATUS, LlmError } from '../llm/types.ts';
+import { StoreError } from '../store/types.ts';
+
+export interface ErrorReply {
+  status: number;
+  body: { error: string; code: string };
+  headers: Record<string, string>;
+}
+
+interface ValidationIssue {
+  path?: string;
+  message?: string;
+  summary?: string;
+}
+
+function describeValidation(error: unknown): string {
+  const all = (error as { all?: ValidationIssue[] }).all;
+  const first = Array.isArray(all) ? all[0] : undefined;
+  if (!first) return 'The request is not valid.';
+  const field = (first.path ?? '').replace(/^\//, '').replace(/\//g, '.');
+  const why = (first.summary ?? first.message ?? 'is not valid').replace(/^Expected/, 'expected');
+  return field ? `Invalid field "${field}": ${why}.`.replace(/\.\.$/, '.') : `Invalid request: ${why}.`.replace(/\.\.$/, '.');
+}
+
+/** `elysiaCode` is the code Elysia gives its own errors (VALIDATION, PARSE, NOT_FOUND, …). */
+export function toErrorReply(error: unknown, elysiaCode: string | number): ErrorReply {
+  // Elysia wraps whatever a body parser throws in its ParseError: our own parser's refusals (413, 415) come out whole.
+  const cause = (error as { cause?: unknown } | null)?.cause;
+  if (elysiaCode === 'PARSE' && cause instanceof AppError) error = cause;
+  if (error instanceof AppError) return { status: error.status, body: { error: error.message, code: error.code }, headers: error.headers };
+  if (error instanceof LlmError) {
+    const headers: Record<string, string> = {};
+    if (error.retryAfterSeconds !== null) headers['retry-after'] = String(error.retryAfterSeconds);
+    return { status: LLM_ERROR_STATUS[error.code], body: { error: error.message, code: error.code }, headers };
+  }
+  if (error instanceof StoreError) {
+    if (error.code === 'not_found') return { status: 404, body: { error: error.message, code: 'not_found' }, headers: {} };
+    if (error.code === 'invalid_cursor') return { status: 400, body: { error: error.message, code: 'invalid_cursor' }, headers: {} };
+    return { status: 503, body: { error: 'The conversation store is unavailable; try again shortly.', code: 'store_unavailable' }, headers: {} };
+  }
+  switch (elysiaCode) {
+    case 'VALIDATION':
+      return { status: 400, body: { error: describeValidation(error), code: 'validation_failed' }, headers: {} };
+    case 'PARSE':
+      return { status: 400, body: { error: 'The request body could not be parsed; send JSON with Content-Type: application/json.', code: 'invalid_body' }, headers: {} };
+    case 'NOT_FOUND':
+      return { status: 404, body: { error: 'No such route. See /v1/openapi.json for the API.', code: 'not_found' }, headers: {} };
+    case 'INVALID_COOKIE_SIGNATURE':
+      return { status: 400, body: { error: 'Invalid cookie.', code: 'invalid_cookie' }, headers: {} };
+  }
+  const status = typeof elysiaCode === 'number' ? elysiaCode : Number((error as { status?: unknown })?.status);
+  if (Number.isInteger(status) && status >= 400 && status < 500) {
+    return { status, body: { error: 'The request was refused.', code: 'bad_request' }, headers: {} };
+  }
+  return { status: 500, body: { error: 'Something went wrong on the server; it has been logged.', code: 'internal_error' }, headers: {} };
+}

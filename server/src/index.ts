@@ -1,0 +1,50 @@
+/** The entry point: the only file that reads the environment, opens the store, and listens. */
+import { createApp } from './app.ts';
+import { loadConfig } from './config.ts';
+import { createJsonLogger } from './http/logger.ts';
+import { createOpenAiProvider } from './llm/openai.ts';
+import { openStore } from './store/open.ts';
+
+const { config, problems, warnings } = loadConfig(process.env);
+if (problems.length > 0) {
+  console.error(`Open Chat Widget server cannot start (${config.mode} mode):`);
+  for (const problem of problems) console.error(`  - ${problem}`);
+  process.exit(1);
+}
+
+const logger = createJsonLogger();
+for (const warning of warnings) logger.warn(warning);
+
+const store = await openStore(config);
+// A reply still `streaming` in the store belongs to a process that died mid-turn (SQLite: only this one writes).
+const recovered = await store.recoverInterrupted(store.kind === 'sqlite' ? 0 : (config.llm?.requestTimeoutMs ?? 60_000) + 60_000);
+if (recovered > 0) logger.warn('marked interrupted replies from a previous run', { count: recovered });
+
+const llm = config.llm ? createOpenAiProvider({ config: config.llm }) : null;
+const app = createApp({ config, store, llm, logger }).listen({ port: config.port, hostname: config.host, idleTimeout: 255 });
+const port = app.server?.port ?? config.port;
+
+logger.info('server listening', { port, mode: config.mode, store: store.kind, model: llm?.model ?? null });
+
+if (config.widgetApiKeyGenerated) {
+  const base = config.publicUrl ?? `http://localhost:${port}`;
+  console.log(`
+  Open Chat Widget is running on ${base}${config.widget.demoPage ? ` — open it to try the widget` : ''}.
+  No WIDGET_API_KEY was set, so this run uses a random one: ${config.widgetApiKey}
+  Paste this into any page to embed the widget:
+
+    <script src="${base}/widget/chat-widget.js" data-api-url="${base}" data-api-key="${config.widgetApiKey}" defer></script>
+`);
+}
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  logger.info('shutting down', { signal });
+  await app.stop();
+  await store.close();
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -1,0 +1,69 @@
+/**
+ * Daily spend caps in model tokens, per session, per client IP and for the whole deployment, so a public widget key
+ * cannot be used to run up the owner's bill. Counted in memory per process (per replica) and reset at 00:00 UTC.
+ */
+
+export interface BudgetLimits {
+  tokensPerSessionPerDay: number;
+  tokensPerIpPerDay: number;
+  tokensPerDay: number;
+}
+
+export type BudgetScope = 'session' | 'ip' | 'deployment';
+
+export class DailyBudget {
+  private day = '';
+  private readonly bySession = new Map<string, number>();
+  private readonly byIp = new Map<string, number>();
+  private total = 0;
+
+  constructor(
+    private readonly limits: BudgetLimits,
+    private readonly maxKeys: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** The first scope that has no tokens left today, or null. */
+  exhausted(sessionId: string, ip: string): BudgetScope | null {
+    this.rollDay();
+    const { tokensPerDay, tokensPerIpPerDay, tokensPerSessionPerDay } = this.limits;
+    if (tokensPerDay > 0 && this.total >= tokensPerDay) return 'deployment';
+    if (tokensPerIpPerDay > 0 && (this.byIp.get(ip) ?? 0) >= tokensPerIpPerDay) return 'ip';
+    if (tokensPerSessionPerDay > 0 && (this.bySession.get(sessionId) ?? 0) >= tokensPerSessionPerDay) return 'session';
+    return null;
+  }
+
+  spend(sessionId: string, ip: string, tokens: number): void {
+    if (tokens <= 0) return;
+    this.rollDay();
+    this.total += tokens;
+    add(this.bySession, sessionId, tokens, this.maxKeys);
+    add(this.byIp, ip, tokens, this.maxKeys);
+  }
+
+  /** Seconds until the budgets reset (next 00:00 UTC). */
+  secondsUntilReset(): number {
+    const now = this.now();
+    const next = new Date(now);
+    next.setUTCHours(24, 0, 0, 0);
+    return Math.max(1, Math.ceil((next.getTime() - now) / 1000));
+  }
+
+  private rollDay() {
+    const day = new Date(this.now()).toISOString().slice(0, 10);
+    if (day === this.day) return;
+    this.day = day;
+    this.bySession.clear();
+    this.byIp.clear();
+    this.total = 0;
+  }
+}
+
+function add(map: Map<string, number>, key: string, tokens: number, maxKeys: number) {
+  const value = (map.get(key) ?? 0) + tokens;
+  map.delete(key);
+  map.set(key, value);
+  // Dropping the least recently active keys forgets their spend: bounded memory beats perfect accounting here,
+  // and the deployment-wide cap still holds.
+  while (map.size > maxKeys) map.delete(map.keys().next().value as string);
+}

@@ -1,0 +1,63 @@
+/**
+ * Builds the one SQL query behind the conversation list and the export: filters, keyset cursor, newest first.
+ * Pure (SQL text + parameters), so its plans can be checked with EXPLAIN QUERY PLAN. Each filter term is
+ * written exactly like the WHERE clause of a partial index in `sqlite-migrations.ts` so SQLite can use it.
+ */
+import type { CursorPosition } from './cursor.ts';
+import { toFtsMatchQuery } from './search-terms.ts';
+import type { ConversationFilter } from './types.ts';
+
+export type SqlValue = string | number;
+
+export interface ListQuery {
+  sql: string;
+  params: SqlValue[];
+}
+
+const PROBLEM_TERMS = {
+  error: 'c.error_count > 0',
+  stopped: 'c.stopped_count > 0',
+  any: '(c.error_count > 0 OR c.stopped_count > 0)',
+} as const;
+
+const FEEDBACK_TERMS = {
+  up: 'c.feedback_up > 0',
+  down: 'c.feedback_down > 0',
+  any: '(c.feedback_up > 0 OR c.feedback_down > 0)',
+} as const;
+
+/** Selects `limit` rows after `after` (exclusive); callers ask for one more than a page to know if one follows. */
+export function buildListQuery(filter: ConversationFilter, after: CursorPosition | null, limit: number): ListQuery {
+  const terms: string[] = [];
+  const params: SqlValue[] = [];
+
+  if (filter.from !== undefined) {
+    terms.push('c.updated_at >= ?');
+    params.push(filter.from);
+  }
+  if (filter.to !== undefined) {
+    terms.push('c.updated_at <= ?');
+    params.push(filter.to);
+  }
+  if (filter.problem) terms.push(PROBLEM_TERMS[filter.problem]);
+  if (filter.feedback) terms.push(FEEDBACK_TERMS[filter.feedback]);
+
+  const match = toFtsMatchQuery(filter.q);
+  if (match !== null) {
+    terms.push(`c.seq IN (
+      SELECT m.conversation_seq FROM messages_fts JOIN messages m ON m.seq = messages_fts.rowid
+      WHERE messages_fts MATCH ?)`);
+    params.push(match);
+  }
+  if (after) {
+    terms.push('(c.updated_at, c.id) < (?, ?)');
+    params.push(after.updatedAt, after.id);
+  }
+
+  const where = terms.length > 0 ? `WHERE ${terms.join(' AND ')}` : '';
+  params.push(limit);
+  return {
+    sql: `SELECT c.* FROM conversations c ${where} ORDER BY c.updated_at DESC, c.id DESC LIMIT ?`,
+    params,
+  };
+}

@@ -1,0 +1,133 @@
+/**
+ * Versioned SQLite schema. Migrations run at open, in order, each in its own write transaction together with
+ * its row in `schema_migrations`; a file whose schema is newer than this code is refused rather than guessed at.
+ */
+import type { Database } from 'bun:sqlite';
+import { StoreError } from './types.ts';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'conversations, messages, full-text index',
+    sql: `
+      -- Integer keys join and index compactly; the random text ids are what the API shows.
+      CREATE TABLE conversations (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        session_id TEXT NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        origin TEXT,
+        page_url TEXT,
+        user_agent TEXT,
+        message_count INTEGER NOT NULL DEFAULT 0,
+        error_count INTEGER NOT NULL DEFAULT 0,
+        stopped_count INTEGER NOT NULL DEFAULT 0,
+        feedback_up INTEGER NOT NULL DEFAULT 0,
+        feedback_down INTEGER NOT NULL DEFAULT 0,
+        total_tokens INTEGER NOT NULL DEFAULT 0,
+        last_message_preview TEXT,
+        last_message_role TEXT CHECK (last_message_role IN ('user', 'assistant'))
+      );
+      -- The list order and its cursor; the partial twins serve the problem/feedback filters without a scan.
+      CREATE INDEX conversations_by_activity ON conversations (updated_at DESC, id DESC);
+      CREATE INDEX conversations_with_error ON conversations (updated_at DESC, id DESC) WHERE error_count > 0;
+      CREATE INDEX conversations_with_stopped ON conversations (updated_at DESC, id DESC) WHERE stopped_count > 0;
+      CREATE INDEX conversations_with_problem ON conversations (updated_at DESC, id DESC)
+        WHERE error_count > 0 OR stopped_count > 0;
+      CREATE INDEX conversations_with_feedback_up ON conversations (updated_at DESC, id DESC) WHERE feedback_up > 0;
+      CREATE INDEX conversations_with_feedback_down ON conversations (updated_at DESC, id DESC) WHERE feedback_down > 0;
+      CREATE INDEX conversations_with_feedback ON conversations (updated_at DESC, id DESC)
+        WHERE feedback_up > 0 OR feedback_down > 0;
+      CREATE INDEX conversations_by_creation ON conversations (created_at);
+
+      CREATE TABLE messages (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        conversation_seq INTEGER NOT NULL REFERENCES conversations (seq) ON DELETE CASCADE,
+        role TEXT NOT NULL CHECK (role IN ('user', 'assistant')),
+        content TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('streaming', 'complete', 'stopped', 'error')),
+        created_at INTEGER NOT NULL,
+        model TEXT,
+        prompt_tokens INTEGER,
+        completion_tokens INTEGER,
+        total_tokens INTEGER,
+        finish_reason TEXT,
+        error_code TEXT,
+        first_token_ms INTEGER,
+        total_ms INTEGER,
+        feedback TEXT CHECK (feedback IN ('up', 'down'))
+      );
+      CREATE INDEX messages_by_conversation ON messages (conversation_seq, created_at, seq);
+      -- Covers the stats query, so a day range reads only this index.
+      CREATE INDEX messages_by_creation ON messages (created_at, status, role, total_tokens);
+      CREATE INDEX messages_streaming ON messages (created_at) WHERE status = 'streaming';
+
+      -- External content: the text lives once, in messages; triggers keep the index in step.
+      CREATE VIRTUAL TABLE messages_fts USING fts5 (
+        content,
+        content = 'messages',
+        content_rowid = 'seq',
+        tokenize = 'unicode61 remove_diacritics 2'
+      );
+      CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+        INSERT INTO messages_fts (rowid, content) VALUES (new.seq, new.content);
+      END;
+      CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, content) VALUES ('delete', old.seq, old.content);
+      END;
+      CREATE TRIGGER messages_fts_update AFTER UPDATE OF content ON messages BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, content) VALUES ('delete', old.seq, old.content);
+        INSERT INTO messages_fts (rowid, content) VALUES (new.seq, new.content);
+      END;
+    `,
+  },
+];
+
+export function currentSchemaVersion(db: Database): number {
+  const row = db.query<{ version: number | null }, []>('SELECT max(version) AS version FROM schema_migrations').get();
+  return row?.version ?? 0;
+}
+
+/**
+ * Brings the file up to the newest version in `migrations`; returns the versions it applied (none when the file
+ * is current). Each step takes the write lock first (IMMEDIATE), so two processes opening one new file do not
+ * both apply it.
+ */
+export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS, now: () => number = Date.now): number[] {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    applied_at INTEGER NOT NULL
+  )`);
+  const known = migrations.reduce((highest, migration) => Math.max(highest, migration.version), 0);
+  const found = currentSchemaVersion(db);
+  if (found > known) {
+    throw new StoreError(
+      'unavailable',
+      `The database schema is version ${found} but this server knows only up to version ${known}; ` +
+        'run a newer server or point DATABASE_PATH at another file.',
+    );
+  }
+
+  const applied: number[] = [];
+  const insertVersion = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+  for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
+    const step = db.transaction(() => {
+      if (currentSchemaVersion(db) >= migration.version) return false;
+      db.exec(migration.sql);
+      insertVersion.run(migration.version, migration.name, now());
+      return true;
+    });
+    if (step.immediate()) applied.push(migration.version);
+  }
+  insertVersion.finalize();
+  return applied;
+}

@@ -1,0 +1,95 @@
+/**
+ * Starts the REAL app on a loopback port, with a real SQLite file in a temp dir and the provider pointed at the fake
+ * LLM server. Configuration goes through `loadConfig`, as in production, so tests exercise the env parsing too.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createApp } from '../../src/app.ts';
+import { loadConfig, type AppConfig } from '../../src/config.ts';
+import { createMemoryLogger } from '../../src/http/logger.ts';
+import { createOpenAiProvider } from '../../src/llm/openai.ts';
+import { openSqliteStore } from '../../src/store/sqlite.ts';
+import type { ChatStore } from '../../src/store/types.ts';
+import { startFakeLlm, type FakeLlm } from './fake-llm.ts';
+
+export const TEST_WIDGET_KEY = 'test-widget-key-0123456789abcdef';
+export const TEST_ADMIN_KEY = 'test-admin-key-0123456789abcdef';
+
+export interface TestServer {
+  url: string;
+  port: number;
+  config: AppConfig;
+  store: ChatStore;
+  fakeLlm: FakeLlm;
+  widgetKey: string;
+  adminKey: string;
+  /** JSON log lines the server wrote. */
+  logs: string[];
+  /** POST JSON with the widget key. */
+  post(path: string, body: unknown, headers?: Record<string, string>): Promise<Response>;
+  /** GET/DELETE with the admin key. */
+  admin(path: string, init?: RequestInit): Promise<Response>;
+  stop(): Promise<void>;
+}
+
+export interface TestServerOptions {
+  env?: Record<string, string | undefined>;
+  fakeLlm?: FakeLlm;
+  store?: ChatStore;
+  /** No LLM at all (OPENAI_* unset). */
+  noLlm?: boolean;
+  now?: () => number;
+}
+
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'ocw-test-'));
+  const ownsLlm = !options.fakeLlm && !options.noLlm;
+  const fakeLlm = options.fakeLlm ?? (await startFakeLlm());
+  const env: Record<string, string | undefined> = {
+    NODE_ENV: 'test',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    WIDGET_API_KEY: TEST_WIDGET_KEY,
+    ADMIN_API_KEY: TEST_ADMIN_KEY,
+    DATABASE_PATH: join(dir, 'chat.db'),
+    OPENAI_API_KEY: options.noLlm ? undefined : 'sk-test-not-a-real-key',
+    OPENAI_BASE_URL: options.noLlm ? undefined : fakeLlm.url,
+    OPENAI_MODEL: 'fake-model',
+    LOG_REQUESTS: 'true',
+    ...options.env,
+  };
+  const { config, problems } = loadConfig(env);
+  if (problems.length) throw new Error(`test config is invalid:\n${problems.join('\n')}`);
+  const store = options.store ?? (await openSqliteStore(config.databasePath));
+  const llm = config.llm ? createOpenAiProvider({ config: config.llm, maxRetries: 0 }) : null;
+  const logger = createMemoryLogger();
+  const app = createApp({ config, store, llm, logger, now: options.now }).listen({ port: 0, hostname: '127.0.0.1', idleTimeout: 0 });
+  const port = app.server!.port!;
+  const url = `http://127.0.0.1:${port}`;
+
+  return {
+    url,
+    port,
+    config,
+    store,
+    fakeLlm,
+    widgetKey: TEST_WIDGET_KEY,
+    adminKey: TEST_ADMIN_KEY,
+    logs: logger.lines,
+    post: (path, body, headers = {}) =>
+      fetch(url + path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': TEST_WIDGET_KEY, ...headers },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      }),
+    admin: (path, init = {}) =>
+      fetch(url + path, { ...init, headers: { 'x-admin-api-key': TEST_ADMIN_KEY, ...(init.headers as Record<string, string>) } }),
+    async stop() {
+      await app.stop(true);
+      if (!options.store) await store.close();
+      if (ownsLlm) await fakeLlm.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
