@@ -739,8 +739,7 @@ export function describeChatStoreContract(name: string, open: () => Promise<Open
 
     describe('ping', () => {
       it('answers when the store is reachable', async () => {
-        await store.ping();
-        expect(store.kind === 'sqlite' || store.kind === 'convex').toBe(true);
+        await expect(store.ping()).resolves.toBeUndefined();
       });
     });
   });

@@ -246,15 +246,21 @@ export class SqliteStore implements ChatStore {
   }
 
   async listConversations(input: ListConversationsInput): Promise<Page<Conversation>> {
+    const page = this.listRows(input);
+    return { items: page.items.map(toConversation), nextCursor: page.nextCursor };
+  }
+
+  /** Fetches one row more than the page so that the last page carries no cursor. */
+  private listRows(input: ListConversationsInput): Page<ConversationRow> {
     const limit = Math.min(100, Math.max(1, Math.floor(input.limit)));
     const after = input.cursor ? decodeCursor(input.cursor) : null;
     const query = buildListQuery(input, after, limit + 1);
     const rows = this.db.query<ConversationRow, SqlValue[]>(query.sql).all(...query.params);
-    const items = rows.slice(0, limit).map(toConversation);
+    const items = rows.slice(0, limit);
     const last = items.at(-1);
     return {
       items,
-      nextCursor: rows.length > limit && last ? encodeCursor({ updatedAt: last.updatedAt, id: last.id }) : null,
+      nextCursor: rows.length > limit && last ? encodeCursor({ updatedAt: last.updated_at, id: last.id }) : null,
     };
   }
 
@@ -283,12 +289,8 @@ export class SqliteStore implements ChatStore {
   async *exportConversations(filter: ConversationFilter): AsyncIterable<ConversationThread> {
     let cursor: string | null = null;
     do {
-      const page = await this.listConversations({ ...filter, limit: EXPORT_PAGE_SIZE, cursor });
-      for (const conversation of page.items) {
-        const seq = this.db.query<{ seq: number }, [string]>('SELECT seq FROM conversations WHERE id = ?').get(conversation.id);
-        // Deleted between pages: skip it rather than yield a thread without messages.
-        if (seq) yield { conversation, messages: this.messagesOf(seq.seq) };
-      }
+      const page = this.listRows({ ...filter, limit: EXPORT_PAGE_SIZE, cursor });
+      for (const row of page.items) yield { conversation: toConversation(row), messages: this.messagesOf(row.seq) };
       cursor = page.nextCursor;
     } while (cursor !== null);
   }

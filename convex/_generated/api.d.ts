@@ -1,0 +1,48 @@
+/* eslint-disable */
+/**
+ * Generated `api` utility.
+ *
+ * THIS CODE IS AUTOMATICALLY GENERATED.
+ *
+ * To regenerate, run `npx convex dev`.
+ * @module
+ */
+
+import type {
+  ApiFromModules,
+  FilterApi,
+  FunctionReference,
+} from "convex/server";
+import type * as admin from "../admin.js";
+import type * as chat from "../chat.js";
+import type * as health from "../health.js";
+import type * as lib_guard from "../lib/guard.js";
+import type * as lib_listing from "../lib/listing.js";
+import type * as lib_model from "../lib/model.js";
+import type * as lib_stats from "../lib/stats.js";
+
+/**
+ * A utility for referencing Convex functions in your app's API.
+ *
+ * Usage:
+ * ```js
+ * const myFunctionReference = api.myModule.myFunction;
+ * ```
+ */
+declare const fullApi: ApiFromModules<{
+  admin: typeof admin;
+  chat: typeof chat;
+  health: typeof health;
+  "lib/guard": typeof lib_guard;
+  "lib/listing": typeof lib_listing;
+  "lib/model": typeof lib_model;
+  "lib/stats": typeof lib_stats;
+}>;
+export declare const api: FilterApi<
+  typeof fullApi,
+  FunctionReference<any, "public">
+>;
+export declare const internal: FilterApi<
+  typeof fullApi,
+  FunctionReference<any, "internal">
+>;

@@ -1,0 +1,43 @@
+/**
+ * The whole test suite in one command, on a fresh clone: installs what is missing, builds the widget and the
+ * dashboard (the browser tests drive the built files), runs `bun test`, and ends with a `N passed, N failed` line.
+ * Extra arguments go to `bun test` (e.g. a path filter).
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildAll, ensureSystemPackages, installDependencies, ROOT } from './setup.ts';
+
+const started = performance.now();
+installDependencies();
+ensureSystemPackages();
+buildAll();
+
+const junitPath = join(mkdtempSync(join(tmpdir(), 'ocw-junit-')), 'results.xml');
+const testRun = Bun.spawnSync(['bun', 'test', '--reporter=junit', `--reporter-outfile=${junitPath}`, ...process.argv.slice(2)], {
+  cwd: ROOT,
+  stdout: 'inherit',
+  stderr: 'inherit',
+  env: { ...process.env, NODE_ENV: 'test' },
+});
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+try {
+  const xml = readFileSync(junitPath, 'utf8');
+  for (const match of xml.matchAll(/<testcase\b[^>]*?(\/>|>([\s\S]*?)<\/testcase>)/g)) {
+    const inner = match[2] ?? '';
+    if (/<(failure|error)\b/.test(inner)) failed++;
+    else if (/<skipped\b/.test(inner)) skipped++;
+    else passed++;
+  }
+} catch {
+  console.error('bun test wrote no results file: it did not run to the end.');
+}
+if (testRun.exitCode !== 0 && failed === 0) failed = 1; // a crash or a failing hook still fails the run
+
+const seconds = ((performance.now() - started) / 1000).toFixed(0);
+console.log(`\nTest suite finished in ${seconds}s.`);
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(failed > 0 || testRun.exitCode !== 0 ? 1 : 0);
