@@ -1,0 +1,117 @@
+/** The real entry point as a process: first run, production refusal, and a SIGKILL in the middle of a stream. */
+import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openSqliteStore } from '../src/store/sqlite.ts';
+import { startFakeLlm, type FakeLlm } from './support/fake-llm.ts';
+import { readNdjson } from './support/ndjson.ts';
+
+const ENTRY = join(import.meta.dir, '..', 'src', 'index.ts');
+let dir: string;
+let fakeLlm: FakeLlm;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'ocw-process-'));
+  fakeLlm = await startFakeLlm();
+});
+afterAll(async () => {
+  await fakeLlm.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function freePort(): Promise<number> {
+  const probe = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => new Response() });
+  const port = probe.port!;
+  await probe.stop(true);
+  return port;
+}
+
+/** Env as a fresh shell would have it: none of the test runner's NODE_ENV. */
+function cleanEnv(extra: Record<string, string>): Record<string, string> {
+  const { NODE_ENV: _ignored, ...rest } = process.env as Record<string, string>;
+  return { ...rest, ...extra };
+}
+
+async function startServer(env: Record<string, string>) {
+  const port = await freePort();
+  const child = Bun.spawn(['bun', ENTRY], { cwd: dir, env: cleanEnv({ PORT: String(port), HOST: '127.0.0.1', ...env }), stdout: 'pipe', stderr: 'pipe' });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch(`${url}/health`)).ok) return { child, url };
+    } catch {
+      // not yet listening
+    }
+    await Bun.sleep(100);
+  }
+  child.kill();
+  throw new Error(`server did not start: ${await new Response(child.stderr).text()}`);
+}
+
+describe('the server process', () => {
+  it('starts with no configuration at all, prints a generated key and a ready-to-paste embed snippet', async () => {
+    const { child, url } = await startServer({});
+    try {
+      const reader = child.stdout.getReader();
+      let out = '';
+      while (!out.includes('data-api-key=')) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        out += new TextDecoder().decode(value);
+      }
+      const key = /data-api-key="([^"]+)"/.exec(out)?.[1];
+      expect(key).toBeString();
+      expect(out).toContain(`<script src="http://localhost:`);
+      expect(out).toContain('/widget/chat-widget.js');
+      // The printed key is the one the server accepts; no LLM is configured, so chat says which variable to set.
+      const chat = await fetch(`${url}/v1/chat`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key! }, body: JSON.stringify({ sessionId: 's1', message: 'hi' }) });
+      expect(chat.status).toBe(503);
+      expect(((await chat.json()) as { code: string }).code).toBe('llm_not_configured');
+      expect(await Bun.file(join(dir, 'data', 'chat.db')).exists()).toBe(true);
+    } finally {
+      child.kill();
+      await child.exited;
+    }
+  });
+
+  it('refuses to start in production with weak secrets, one clear line per problem', async () => {
+    const child = Bun.spawn(['bun', ENTRY], { cwd: dir, env: cleanEnv({ NODE_ENV: 'production', WIDGET_API_KEY: 'short', CORS_ORIGIN: '*' }), stdout: 'pipe', stderr: 'pipe' });
+    expect(await child.exited).toBe(1);
+    const err = await new Response(child.stderr).text();
+    expect(err).toContain('cannot start (production mode)');
+    expect(err).toContain('- WIDGET_API_KEY is too short');
+    expect(err).toContain('- CORS_ORIGIN="*" is refused');
+    expect(err).not.toContain('    at '); // no stack trace
+  });
+
+  it('loses no user message when killed with SIGKILL mid-stream, and marks the cut reply as interrupted at the next boot', async () => {
+    const dbPath = join(dir, 'kill.db');
+    const env = { WIDGET_API_KEY: 'kill-test-key-0123456789abcdef', DATABASE_PATH: dbPath, OPENAI_BASE_URL: fakeLlm.url, OPENAI_API_KEY: 'sk-test' };
+    fakeLlm.script({ kind: 'reply', tokens: Array.from({ length: 100 }, (_, i) => ` t${i}`), delayMs: 30 });
+    const first = await startServer(env);
+    const response = await fetch(`${first.url}/v1/chat/stream`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': env.WIDGET_API_KEY },
+      body: JSON.stringify({ sessionId: 'killed-session', message: 'the message that must survive' }),
+    });
+    const reader = readNdjson(response);
+    expect((await reader.next())!.type).toBe('start');
+    expect((await reader.next())!.type).toBe('token');
+    first.child.kill('SIGKILL');
+    await first.child.exited;
+    await reader.cancel().catch(() => {});
+
+    const second = await startServer(env);
+    second.child.kill();
+    await second.child.exited;
+    const store = await openSqliteStore(dbPath);
+    try {
+      const thread = await store.getSessionThread('killed-session', 10);
+      expect(thread!.messages[0]).toMatchObject({ role: 'user', content: 'the message that must survive', status: 'complete' });
+      expect(thread!.messages[1]).toMatchObject({ role: 'assistant', status: 'error', errorCode: 'interrupted' });
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -1,0 +1,193 @@
+import { Database } from 'bun:sqlite';
+import { afterEach, beforeEach, describe, expect, it } from 'bun:test';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describeChatStoreContract } from '../src/store/contract.ts';
+import { buildListQuery } from '../src/store/sqlite-list-query.ts';
+import { MIGRATIONS, type Migration } from '../src/store/sqlite-migrations.ts';
+import { openSqliteDatabase, openSqliteStore } from '../src/store/sqlite.ts';
+import { StoreError, type ConversationFilter } from '../src/store/types.ts';
+
+function tempDir(): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'store-sqlite-'));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+describeChatStoreContract('sqlite', async () => {
+  const { dir, remove } = tempDir();
+  const store = await openSqliteStore(join(dir, 'chat.db'));
+  return {
+    store,
+    cleanup: async () => {
+      await store.close();
+      remove();
+    },
+  };
+});
+
+describe('SqliteStore specifics', () => {
+  let dir: string;
+  let remove: () => void;
+  let file: string;
+
+  beforeEach(() => {
+    ({ dir, remove } = tempDir());
+    file = join(dir, 'nested', 'deeper', 'chat.db');
+  });
+  afterEach(() => remove());
+
+  const versionsIn = (path: string) => {
+    const db = new Database(path, { readonly: true });
+    try {
+      return db.query<{ version: number; applied_at: number }, []>('SELECT version, applied_at FROM schema_migrations ORDER BY version').all();
+    } finally {
+      db.close();
+    }
+  };
+
+  it('creates the parent directories and opens the file in WAL mode with foreign keys on', async () => {
+    const db = openSqliteDatabase(file);
+    expect(existsSync(file)).toBe(true);
+    expect(db.query<{ journal_mode: string }, []>('PRAGMA journal_mode').get()?.journal_mode).toBe('wal');
+    expect(db.query<{ foreign_keys: number }, []>('PRAGMA foreign_keys').get()?.foreign_keys).toBe(1);
+    expect(db.query<{ timeout: number }, []>('PRAGMA busy_timeout').get()?.timeout).toBeGreaterThan(0);
+    db.close();
+  });
+
+  it('records each applied migration and reopening a current file applies nothing', async () => {
+    openSqliteDatabase(file, { clock: () => 1000 }).close();
+    const first = versionsIn(file);
+    expect(first.map((row) => row.version)).toEqual(MIGRATIONS.map((migration) => migration.version));
+    openSqliteDatabase(file, { clock: () => 2000 }).close();
+    expect(versionsIn(file)).toEqual(first);
+  });
+
+  it('applies a new migration to an existing file, keeping its data', async () => {
+    const store = await openSqliteStore(file);
+    const turn = await store.startTurn({ sessionId: 's1', content: 'kept across upgrades', model: null, historyLimit: 5 });
+    await store.close();
+
+    const next: Migration = { version: 2, name: 'add a tag column', sql: 'ALTER TABLE conversations ADD COLUMN tag TEXT' };
+    const upgraded = openSqliteDatabase(file, { migrations: [...MIGRATIONS, next] });
+    const columns = upgraded.query<{ name: string }, []>('PRAGMA table_info(conversations)').all().map((column) => column.name);
+    upgraded.close();
+    expect(columns).toContain('tag');
+    expect(versionsIn(file).map((row) => row.version)).toEqual([1, 2]);
+
+    const reopened = await openSqliteStore(file, { migrations: [...MIGRATIONS, next] });
+    expect((await reopened.getThread(turn.conversation.id))?.messages[0]?.content).toBe('kept across upgrades');
+    await reopened.close();
+  });
+
+  it('rolls back a migration that fails, leaving the file at the previous version', async () => {
+    openSqliteDatabase(file).close();
+    const broken: Migration = {
+      version: 2,
+      name: 'half-broken',
+      sql: 'CREATE TABLE first_half (x INTEGER); CREATE TABLE conversations (x INTEGER);',
+    };
+    expect(() => openSqliteDatabase(file, { migrations: [...MIGRATIONS, broken] })).toThrow();
+    const db = new Database(file, { readonly: true });
+    const tables = db.query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE name = 'first_half'").all();
+    db.close();
+    expect(tables).toEqual([]);
+    expect(versionsIn(file).map((row) => row.version)).toEqual([1]);
+  });
+
+  it('refuses to open a file whose schema is newer than the code', async () => {
+    openSqliteDatabase(file).close();
+    const db = new Database(file);
+    db.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, ?, 0)').run('from the future');
+    db.close();
+
+    let caught: unknown;
+    try {
+      await openSqliteStore(file);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(StoreError);
+    expect((caught as StoreError).code).toBe('unavailable');
+    expect((caught as Error).message).toContain('version 99');
+  });
+
+  it('keeps conversations across close and reopen', async () => {
+    const store = await openSqliteStore(file);
+    const turn = await store.startTurn({ sessionId: 'visitor', content: 'remember me', model: 'm', historyLimit: 5 });
+    await store.finishTurn({ assistantMessageId: turn.assistantMessage.id, content: 'I will', status: 'complete' });
+    await store.close();
+
+    const reopened = await openSqliteStore(file);
+    const thread = await reopened.getSessionThread('visitor', 10);
+    expect(thread?.messages.map((message) => message.content)).toEqual(['remember me', 'I will']);
+    await reopened.close();
+  });
+
+  it('recovers a reply left streaming by a process that was killed mid-turn', async () => {
+    // A real crash: another process commits the start of a turn, then dies by SIGKILL without closing.
+    const script = `
+      import { openSqliteStore } from ${JSON.stringify(join(import.meta.dir, '../src/store/sqlite.ts'))};
+      const store = await openSqliteStore(${JSON.stringify(file)});
+      await store.startTurn({ sessionId: 'crashed', content: 'are you there?', model: 'm', historyLimit: 5, now: Date.now() - 600000 });
+      process.kill(process.pid, 'SIGKILL');
+    `;
+    const child = Bun.spawn(['bun', '-e', script], { stdout: 'ignore', stderr: 'pipe' });
+    expect(await child.exited).not.toBe(0);
+    expect(child.signalCode).toBe('SIGKILL');
+
+    const store = await openSqliteStore(file);
+    const before = await store.getSessionThread('crashed', 10);
+    expect(before?.messages.map((message) => message.status)).toEqual(['complete', 'streaming']);
+    expect(await store.recoverInterrupted(60_000)).toBe(1);
+    const after = await store.getSessionThread('crashed', 10);
+    expect(after?.messages[1]).toMatchObject({ status: 'error', errorCode: 'interrupted' });
+    expect(after?.conversation.errorCount).toBe(1);
+    await store.close();
+  });
+
+  it('works in memory for unit tests', async () => {
+    const store = await openSqliteStore(':memory:');
+    await store.startTurn({ sessionId: 'm', content: 'hi', model: null, historyLimit: 1 });
+    expect((await store.listConversations({ limit: 5 })).items).toHaveLength(1);
+    await store.close();
+  });
+});
+
+describe('SqliteStore query plans', () => {
+  // A plan that scans a table or sorts all rows would not survive 100,000 conversations / 1,000,000 messages.
+  const db = openSqliteDatabase(':memory:');
+  const plan = (filter: ConversationFilter, withCursor: boolean) => {
+    const query = buildListQuery(filter, withCursor ? { updatedAt: 1, id: 'x' } : null, 26);
+    return db
+      .query<{ detail: string }, (string | number)[]>(`EXPLAIN QUERY PLAN ${query.sql}`)
+      .all(...query.params)
+      .map((row) => row.detail);
+  };
+
+  const indexedFilters: ConversationFilter[] = [
+    {},
+    { from: 1, to: 2 },
+    { problem: 'error' },
+    { problem: 'stopped' },
+    { problem: 'any' },
+    { feedback: 'up' },
+    { feedback: 'down' },
+    { feedback: 'any', from: 1 },
+  ];
+  for (const filter of indexedFilters) {
+    it(`walks an index in list order for ${JSON.stringify(filter)}`, () => {
+      for (const withCursor of [false, true]) {
+        const steps = plan(filter, withCursor);
+        expect(steps).toHaveLength(1);
+        expect(steps[0]).toMatch(/^(SCAN|SEARCH) c USING INDEX conversations_/);
+      }
+    });
+  }
+
+  it('answers a search from the full-text index, never by scanning messages', () => {
+    const steps = plan({ q: 'pizza delivery', problem: 'error' }, true);
+    expect(steps).toContain('SCAN messages_fts VIRTUAL TABLE INDEX 0:M1');
+    expect(steps.some((step) => /^SCAN (m|messages|c)\b/.test(step))).toBe(false);
+  });
+});
