@@ -33,6 +33,8 @@ export function createApp({ config, store, llm, logger = silentLogger, now = Dat
   const limiters = createLimiters(config, now);
   const service = createChatService({ config, store, llm, budget: limiters.budget, logger, now });
 
+  // Our own check answers 413 JSON for a declared length over the limit; Bun's cap (which answers an empty 413) is
+  // only the backstop for a client whose body outgrows its Content-Length.
   return new Elysia({ serve: { maxRequestBodySize: config.maxBodyBytes * 4 } })
     .use(requestContext({ config, logger }))
     .use(originGuard(config))
@@ -42,7 +44,7 @@ export function createApp({ config, store, llm, logger = silentLogger, now = Dat
         specPath: '/v1/openapi.json',
         // The docs UI would load a script from a CDN; the JSON document is what clients and tools need.
         provider: null,
-        exclude: { paths: ['/'] },
+        exclude: { paths: ['/'], staticFile: false },
         documentation: {
           info: {
             title: 'Open Chat Widget API',

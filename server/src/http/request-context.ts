@@ -1,11 +1,10 @@
 /**
- * Cross-cutting HTTP plumbing for every route: request id, client IP, security headers, JSON body parsing with
- * limits, the one error mapping, and a structured log line per request (method, route, status, latency, id).
+ * Cross-cutting HTTP plumbing for every route: request id, client IP, security headers, body limits, the one error mapping, and a structured log line per request (method, route, status, latency, id).
  */
 import { Elysia } from 'elysia';
 import type { AppConfig } from '../config.ts';
 import { resolveClientIp } from '../security/client-ip.ts';
-import { parseJsonBody } from './body.ts';
+import { checkBodyHeaders } from './body.ts';
 import { toErrorReply } from './errors.ts';
 import type { Logger } from './logger.ts';
 
@@ -35,11 +34,8 @@ export function requestContext({ config, logger }: { config: AppConfig; logger: 
       set.headers['x-content-type-options'] = 'nosniff';
       set.headers['referrer-policy'] = 'strict-origin-when-cross-origin';
       if (config.mode === 'production') set.headers['strict-transport-security'] = 'max-age=31536000; includeSubDomains';
-    })
-    .onParse({ as: 'global' }, ({ request, contentType }) => {
-      const hasBody = request.body !== null && request.headers.get('content-length') !== '0';
-      if (!hasBody) return;
-      return parseJsonBody(request, contentType, config.maxBodyBytes);
+      const refusal = checkBodyHeaders(request, config.maxBodyBytes);
+      if (refusal) throw refusal;
     })
     .derive({ as: 'global' }, ({ request, server }) => ({
       requestId: metaOf(request).id,
