@@ -83,3 +83,34 @@ describe('loadConfig', () => {
     expect(config.trustProxy).toEqual({ kind: 'hops', hops: 1 });
   });
 });
+
+describe('.env.example and the README', () => {
+  const root = new URL('../../', import.meta.url).pathname;
+  const parseEnvFile = (text: string) =>
+    Object.fromEntries(
+      text
+        .split('\n')
+        .filter((line) => /^[A-Z_]+=/.test(line))
+        .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+    );
+  const variablesReadByConfig = async () => {
+    const source = await Bun.file(`${root}server/src/config.ts`).text();
+    return [...new Set([...source.matchAll(/read\.\w+\('([A-Z_]+)'/g)].map((m) => m[1]!))];
+  };
+
+  it('.env.example boots as shipped', async () => {
+    const env = parseEnvFile(await Bun.file(`${root}.env.example`).text());
+    expect(loadConfig(env).problems).toEqual([]);
+  });
+
+  it('lists every variable the server reads, in .env.example and in the README configuration table', async () => {
+    const example = parseEnvFile(await Bun.file(`${root}.env.example`).text());
+    const readme = await Bun.file(`${root}README.md`).text();
+    const names = await variablesReadByConfig();
+    expect(names.length).toBeGreaterThan(30);
+    for (const name of names) {
+      expect(Object.keys(example)).toContain(name);
+      expect(readme).toContain(`\`${name}\``);
+    }
+  });
+});
