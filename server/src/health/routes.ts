@@ -15,7 +15,7 @@ export function healthRoutes({ store, llm, storeTimeoutMs = 3000 }: { store: Cha
     .get(
       '/health/ready',
       async ({ set }) => {
-        let storeCheck = { ok: true, detail: store.kind };
+        let storeCheck: { ok: boolean; detail: string } = { ok: true, detail: store.kind };
         try {
           await Promise.race([
             store.ping(),

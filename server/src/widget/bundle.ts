@@ -6,15 +6,15 @@ import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { statSync } from 'node:fs';
 
 export interface BundleVariant {
-  body: Uint8Array;
+  body: Uint8Array<ArrayBuffer>;
   encoding: 'br' | 'gzip' | null;
 }
 
 export interface LoadedBundle {
   etag: string;
-  raw: Uint8Array;
-  gzip: Uint8Array;
-  brotli: Uint8Array;
+  raw: Uint8Array<ArrayBuffer>;
+  gzip: Uint8Array<ArrayBuffer>;
+  brotli: Uint8Array<ArrayBuffer>;
 }
 
 export function createBundleCache(path: string) {
@@ -35,8 +35,8 @@ export function createBundleCache(path: string) {
       const bundle: LoadedBundle = {
         etag: `"${new Bun.CryptoHasher('sha256').update(raw).digest('base64url').slice(0, 27)}"`,
         raw,
-        gzip: gzipSync(raw, { level: 9 }),
-        brotli: brotliCompressSync(raw, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }),
+        gzip: new Uint8Array(gzipSync(raw, { level: 9 })),
+        brotli: new Uint8Array(brotliCompressSync(raw, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } })),
       };
       cached = { mtimeMs: stat.mtimeMs, size: stat.size, bundle };
       return bundle;
