@@ -33,9 +33,10 @@ export function createApp({ config, store, llm, logger = silentLogger, now = Dat
   const limiters = createLimiters(config, now);
   const service = createChatService({ config, store, llm, budget: limiters.budget, logger, now });
 
-  // Our own check answers 413 JSON for a declared length over the limit; Bun's cap (which answers an empty 413) is
-  // only the backstop for a client whose body outgrows its Content-Length.
-  return new Elysia({ serve: { maxRequestBodySize: config.maxBodyBytes * 4 } })
+  // Our own check answers 413 JSON for a declared length over the limit (and refuses bodies without one), so no body
+  // larger than MAX_BODY_BYTES is ever read. Bun's cap answers an empty, non-JSON 413 before any hook runs: it must
+  // never be the one to answer, so it sits out of reach (an unread body is discarded by Bun, not buffered).
+  return new Elysia({ serve: { maxRequestBodySize: Number.MAX_SAFE_INTEGER } })
     .use(requestContext({ config, logger }))
     .use(originGuard(config))
     .use(

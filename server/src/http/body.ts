@@ -22,6 +22,11 @@ export function checkBodyHeaders(request: Request, maxBytes: number): AppError |
   if (type !== 'application/json') {
     return new AppError(415, 'unsupported_media_type', 'Send the body as JSON with Content-Type: application/json.');
   }
+  const encoding = (request.headers.get('content-encoding') ?? 'identity').trim().toLowerCase();
+  if (encoding !== 'identity') {
+    // Compressed bodies are refused rather than inflated: a few kilobytes of gzip can expand to gigabytes.
+    return new AppError(415, 'unsupported_content_encoding', 'Send the body uncompressed (no Content-Encoding).');
+  }
   if (lengthHeader === null) {
     return new AppError(411, 'length_required', 'Send the body with a Content-Length header (chunked bodies are not accepted).');
   }

@@ -6,14 +6,16 @@
 import { cors } from '@elysiajs/cors';
 import { Elysia } from 'elysia';
 import type { AppConfig } from '../config.ts';
+import { AppError } from '../errors.ts';
 import { isOriginAllowed } from '../security/origins.ts';
+import { pathOf, urlOf } from './request-guard.ts';
 
 /** Routes any page may load: the script tag of the widget, health probes, the API document. */
 const PUBLIC_GET = /^\/(?:widget\/|health(?:\/|$)|v1\/openapi\.json$|$)/;
 
 function sameHost(origin: string, request: Request): boolean {
   try {
-    return new URL(origin).host === (request.headers.get('host') ?? new URL(request.url).host);
+    return new URL(origin).host === (request.headers.get('host') ?? urlOf(request)?.host);
   } catch {
     return false;
   }
@@ -22,16 +24,11 @@ function sameHost(origin: string, request: Request): boolean {
 export function originGuard(config: AppConfig) {
   const allowed = (origin: string, request: Request) => isOriginAllowed(origin, config.corsOrigins) || sameHost(origin, request);
   return new Elysia({ name: 'origin-guard', seed: config })
-    .onRequest(({ request, set }) => {
+    .onRequest(({ request }) => {
       const origin = request.headers.get('origin');
       if (origin === null || allowed(origin, request)) return;
-      const path = new URL(request.url).pathname;
-      if ((request.method === 'GET' || request.method === 'HEAD') && PUBLIC_GET.test(path)) return;
-      set.status = 403;
-      return Response.json(
-        { error: 'This website is not allowed to use this chat server (add its origin to CORS_ORIGIN).', code: 'origin_not_allowed' },
-        { status: 403, headers: set.headers as Record<string, string> },
-      );
+      if ((request.method === 'GET' || request.method === 'HEAD') && PUBLIC_GET.test(pathOf(request) ?? '')) return;
+      throw new AppError(403, 'origin_not_allowed', 'This website is not allowed to use this chat server (add its origin to CORS_ORIGIN).');
     })
     .use(
       cors({

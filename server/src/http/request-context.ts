@@ -1,5 +1,7 @@
 /**
- * Cross-cutting HTTP plumbing for every route: request id, client IP, security headers, body limits, the one error mapping, and a structured log line per request (method, route, status, latency, id).
+ * Cross-cutting HTTP plumbing for every route: request id, client IP, security headers, request guards (URL, body
+ * headers, JSON value), the one error mapping, and a structured log line per request (method, route, status, latency,
+ * id — never keys, bodies or query strings).
  */
 import { Elysia } from 'elysia';
 import type { AppConfig } from '../config.ts';
@@ -7,6 +9,8 @@ import { resolveClientIp } from '../security/client-ip.ts';
 import { checkBodyHeaders } from './body.ts';
 import { toErrorReply } from './errors.ts';
 import type { Logger } from './logger.ts';
+import { checkJsonValue, checkRequestUrl, pathOf } from './request-guard.ts';
+import { securityHeaders } from './security-headers.ts';
 
 interface RequestMeta {
   id: string;
@@ -15,7 +19,14 @@ interface RequestMeta {
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
+/** The status that actually went out: a handler or hook that returns a Response carries its own. */
+function sentStatus(response: unknown, status: unknown): number {
+  if (response instanceof Response) return response.status;
+  return typeof status === 'number' ? status : 200;
+}
+
 export function requestContext({ config, logger }: { config: AppConfig; logger: Logger }) {
+  const headers = securityHeaders(config);
   const meta = new WeakMap<Request, RequestMeta>();
   const metaOf = (request: Request): RequestMeta => {
     let found = meta.get(request);
@@ -29,12 +40,15 @@ export function requestContext({ config, logger }: { config: AppConfig; logger: 
 
   return new Elysia({ name: 'request-context', seed: config })
     .onRequest(({ request, set }) => {
-      const { id } = metaOf(request);
-      set.headers['x-request-id'] = id;
-      set.headers['x-content-type-options'] = 'nosniff';
-      set.headers['referrer-policy'] = 'strict-origin-when-cross-origin';
-      if (config.mode === 'production') set.headers['strict-transport-security'] = 'max-age=31536000; includeSubDomains';
-      const refusal = checkBodyHeaders(request, config.maxBodyBytes);
+      set.headers['x-request-id'] = metaOf(request).id;
+      Object.assign(set.headers, headers);
+      const refusal = checkRequestUrl(request) ?? checkBodyHeaders(request, config.maxBodyBytes);
+      if (refusal) throw refusal;
+    })
+    .onTransform({ as: 'global' }, ({ body }) => {
+      // After Elysia's JSON parser, before the route's schema and gates: a body with hidden characters never gets in.
+      if (body === undefined) return;
+      const refusal = checkJsonValue(body);
       if (refusal) throw refusal;
     })
     .derive({ as: 'global' }, ({ request, server }) => ({
@@ -52,14 +66,15 @@ export function requestContext({ config, logger }: { config: AppConfig; logger: 
       set.headers['content-type'] = 'application/json; charset=utf-8';
       return new Response(JSON.stringify(reply.body), { status: reply.status, headers: set.headers as Record<string, string> });
     })
-    .onAfterResponse({ as: 'global' }, ({ request, set, route }) => {
+    .onAfterResponse({ as: 'global' }, ({ request, set, route, responseValue }) => {
       if (!config.logRequests) return;
       const { id, startedAt } = metaOf(request);
       logger.info('request', {
         requestId: id,
         method: request.method,
-        route: route || new URL(request.url).pathname.slice(0, 200),
-        status: typeof set.status === 'number' ? set.status : 200,
+        // The route pattern, not the URL: ids and query strings (search terms) stay out of the log.
+        route: route || `unmatched ${(pathOf(request) ?? '?').slice(0, 120)}`,
+        status: sentStatus(responseValue, set.status),
         ms: Math.round((performance.now() - startedAt) * 10) / 10,
       });
     });

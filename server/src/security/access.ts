@@ -3,6 +3,7 @@ import { Elysia } from 'elysia';
 import type { AppConfig } from '../config.ts';
 import { AppError } from '../errors.ts';
 import { DailyBudget } from './budget.ts';
+import { clientKey } from './client-ip.ts';
 import { safeEqual } from './keys.ts';
 import { TokenBuckets, type RateDecision } from './token-bucket.ts';
 
@@ -59,32 +60,34 @@ function widgetKeyOf(headers: Headers): string | null {
   return headers.get('x-api-key') ?? headers.get('x-widget-api-key');
 }
 
-/** Chat routes: a valid widget key, then the per-IP bucket. Runs before body validation. */
+/** Chat routes: the per-IP bucket, then a valid widget key. Runs before body validation. */
 export function widgetAccess({ config, limiters }: { config: AppConfig; limiters: Limiters }) {
   return new Elysia({ name: 'widget-access', seed: config })
     .derive({ as: 'scoped' }, ({ request, set, ...context }) => {
       const { clientIp } = context as unknown as { clientIp: string };
+      // Limit first, as for admin: requests with a missing or wrong key are counted too, so guessing costs the guesser.
+      consume(limiters.chatPerIp, clientKey(clientIp), set, 'messages from your network');
       const key = widgetKeyOf(request.headers);
       if (key === null || key === '') throw new AppError(401, 'missing_api_key', 'Send the widget API key in the x-api-key header.');
       if (!safeEqual(key, config.widgetApiKey)) throw new AppError(401, 'invalid_api_key', 'The widget API key is not valid.');
-      consume(limiters.chatPerIp, clientIp, set, 'messages from your network');
-      return {};
+      // Re-exposed so the routes behind this gate see `clientIp` in their types.
+      return { clientIp };
     });
 }
 
-/** Admin routes: 503 while no admin key is configured, 401 for a wrong one, then the per-IP bucket. */
+/** Admin routes: the per-IP bucket, then 503 while no admin key is configured, then 401 for a missing or wrong one. */
 export function adminAccess({ config, limiters }: { config: AppConfig; limiters: Limiters }) {
   return new Elysia({ name: 'admin-access', seed: config })
     .derive({ as: 'scoped' }, ({ request, set, ...context }) => {
       const { clientIp } = context as unknown as { clientIp: string };
       // Limit first: a wrong-key flood is exactly what the bucket is for.
-      consume(limiters.adminPerIp, clientIp, set, 'admin requests');
+      consume(limiters.adminPerIp, clientKey(clientIp), set, 'admin requests');
       if (!config.adminApiKey) {
         throw new AppError(503, 'admin_not_configured', 'The admin API is off: set ADMIN_API_KEY on the server to turn it on.');
       }
       const key = request.headers.get('x-admin-api-key');
       if (key === null || key === '') throw new AppError(401, 'missing_admin_key', 'Send the admin API key in the x-admin-api-key header.');
       if (!safeEqual(key, config.adminApiKey)) throw new AppError(401, 'invalid_admin_key', 'The admin API key is not valid.');
-      return {};
+      return { clientIp };
     });
 }

@@ -2,6 +2,8 @@
  * Daily spend caps in model tokens, per session, per client IP and for the whole deployment, so a public widget key
  * cannot be used to run up the owner's bill. Counted in memory per process (per replica) and reset at 00:00 UTC.
  */
+import { evictOldest } from './bounded-map.ts';
+import { clientKey } from './client-ip.ts';
 
 export interface BudgetLimits {
   tokensPerSessionPerDay: number;
@@ -28,7 +30,7 @@ export class DailyBudget {
     this.rollDay();
     const { tokensPerDay, tokensPerIpPerDay, tokensPerSessionPerDay } = this.limits;
     if (tokensPerDay > 0 && this.total >= tokensPerDay) return 'deployment';
-    if (tokensPerIpPerDay > 0 && (this.byIp.get(ip) ?? 0) >= tokensPerIpPerDay) return 'ip';
+    if (tokensPerIpPerDay > 0 && (this.byIp.get(clientKey(ip)) ?? 0) >= tokensPerIpPerDay) return 'ip';
     if (tokensPerSessionPerDay > 0 && (this.bySession.get(sessionId) ?? 0) >= tokensPerSessionPerDay) return 'session';
     return null;
   }
@@ -38,7 +40,7 @@ export class DailyBudget {
     this.rollDay();
     this.total += tokens;
     add(this.bySession, sessionId, tokens, this.maxKeys);
-    add(this.byIp, ip, tokens, this.maxKeys);
+    add(this.byIp, clientKey(ip), tokens, this.maxKeys);
   }
 
   /** Seconds until the budgets reset (next 00:00 UTC). */
@@ -47,6 +49,11 @@ export class DailyBudget {
     const next = new Date(now);
     next.setUTCHours(24, 0, 0, 0);
     return Math.max(1, Math.ceil((next.getTime() - now) / 1000));
+  }
+
+  /** Distinct sessions and client networks remembered today (bounded by maxKeys each). */
+  get trackedKeys(): { sessions: number; ips: number } {
+    return { sessions: this.bySession.size, ips: this.byIp.size };
   }
 
   private rollDay() {
@@ -65,5 +72,5 @@ function add(map: Map<string, number>, key: string, tokens: number, maxKeys: num
   map.set(key, value);
   // Dropping the least recently active keys forgets their spend: bounded memory beats perfect accounting here,
   // and the deployment-wide cap still holds.
-  while (map.size > maxKeys) map.delete(map.keys().next().value as string);
+  evictOldest(map, maxKeys);
 }

@@ -72,6 +72,20 @@ export function parseTrustProxy(raw: string | null): { value: TrustProxy; proble
   return { value: { kind: 'list', ranges } };
 }
 
+/**
+ * The key a client's rate limits and budgets are counted under. An IPv6 host is usually given a whole /64, so every
+ * address in it is one client (otherwise a single machine could rotate through 2^64 fresh buckets); an IPv4 address
+ * written as IPv6 (`::ffff:1.2.3.4`) is the IPv4 client it stands for.
+ */
+export function clientKey(ip: string): string {
+  const bytes = ipToBytes(ip);
+  if (!bytes) return ip;
+  if (bytes.length === 4) return bytes.join('.');
+  const groups: string[] = [];
+  for (let i = 0; i < 8; i += 2) groups.push(((bytes[i]! << 8) | bytes[i + 1]!).toString(16));
+  return `${groups.join(':')}::/64`;
+}
+
 /** The client address for rate limits and budgets. `peer` is the socket's remote address (null in unit tests). */
 export function resolveClientIp(peer: string | null, forwardedFor: string | null, trust: TrustProxy): string {
   const socketIp = peer ?? 'unknown';

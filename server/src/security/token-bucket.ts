@@ -1,8 +1,9 @@
 /**
  * Token-bucket rate limiting, pure logic over an injected clock. A bucket holds up to `capacity` requests and
- * refills `capacity` per minute. Memory is bounded: past `maxKeys`, the least recently used buckets are dropped
+ * refills `capacity` per minute. Memory is bounded: past `maxKeys`, the least recently used buckets (a tenth of them) are dropped
  * (a dropped bucket is a full one, so the worst case is a client getting its burst back, never a victim's).
  */
+import { evictOldest } from './bounded-map.ts';
 
 export interface RateDecision {
   allowed: boolean;
@@ -46,7 +47,7 @@ export class TokenBuckets {
     const allowed = tokens >= cost;
     if (allowed) tokens -= cost;
     this.buckets.set(key, { tokens, updatedAt: now });
-    this.evictOverflow();
+    evictOldest(this.buckets, this.maxKeys);
     return {
       allowed,
       limit: this.capacity,
@@ -54,12 +55,5 @@ export class TokenBuckets {
       retryAfterSeconds: allowed ? 0 : Math.max(1, Math.ceil((cost - tokens) / this.refillPerMs / 1000)),
       resetSeconds: Math.ceil((this.capacity - tokens) / this.refillPerMs / 1000),
     };
-  }
-
-  private evictOverflow() {
-    while (this.buckets.size > this.maxKeys) {
-      const oldest = this.buckets.keys().next().value as string;
-      this.buckets.delete(oldest);
-    }
   }
 }

@@ -11,6 +11,15 @@ export interface Migration {
   sql: string;
 }
 
+/**
+ * Exported for the seed script, which drops it during a bulk load: inside a trigger every FTS5 insert runs
+ * under a statement savepoint, which flushes a tiny index segment per row (measured 6x slower than inserting
+ * into the index directly). Part of migration 1, so never edit it; change it with a new migration.
+ */
+export const MESSAGES_FTS_INSERT_TRIGGER = `CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+        INSERT INTO messages_fts (rowid, content) VALUES (new.seq, new.content);
+      END`;
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -77,9 +86,7 @@ export const MIGRATIONS: readonly Migration[] = [
         content_rowid = 'seq',
         tokenize = 'unicode61 remove_diacritics 2'
       );
-      CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
-        INSERT INTO messages_fts (rowid, content) VALUES (new.seq, new.content);
-      END;
+      ${MESSAGES_FTS_INSERT_TRIGGER};
       CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
         INSERT INTO messages_fts (messages_fts, rowid, content) VALUES ('delete', old.seq, old.content);
       END;

@@ -6,7 +6,8 @@ const escapeHtml = (value: string) =>
 
 export function publicBaseUrl(config: AppConfig, request: Request): string {
   if (config.publicUrl) return config.publicUrl;
-  const url = new URL(request.url);
+  // Without a usable Host header (an HTTP/1.0 client) Bun gives a bare path: a base keeps this from throwing.
+  const url = new URL(request.url, 'http://localhost');
   return url.origin;
 }
 

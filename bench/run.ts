@@ -1,0 +1,181 @@
+/**
+ * `bun run bench` — every benchmark, printed as Markdown and written to BENCHMARKS.md.
+ * `bun run bench --quick` — a short version (< 60 s) for CI; prints only (add --write to write the file).
+ * `--only ttft,throughput,streams,store,admin,widget` runs some sections. Benchmarks never fail: a section that
+ * breaks is reported as such and the exit code stays 0, except when the run itself cannot start.
+ */
+import { existsSync, rmSync } from 'node:fs';
+import { cpus, platform, release, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { measureOpenStreams, openStreamsGoal, openStreamsTable, streamCapacity, type HoldRow } from './open-streams.ts';
+import { DATA_DIR, ROOT, startServerProcess, startUpstreamProcess, type ServerProcess, type Upstream } from './processes.ts';
+import { renderReport, type GoalCheck, type Machine, type Table } from './report.ts';
+import { adminTable, ensureSeeded, measureAdmin, measureStoreWrites, SEED_PATH, storeWritesTable } from './store.ts';
+import { bytes } from './stats.ts';
+import { measureThroughput, throughputGoal, throughputTable, type ThroughputOptions, type ThroughputResult } from './throughput.ts';
+import { measureTtft, ttftGoals, ttftTable, type TtftLevel, type TtftRow } from './ttft.ts';
+import { measureWidget, widgetGoal, widgetTable } from './widget.ts';
+
+interface Plan {
+  ttft: TtftLevel[];
+  throughput: ThroughputOptions;
+  streams: number[];
+  storeWrites: { chats: number; durationMs: number };
+  adminSamples: number;
+  /** Quick runs use the seeded file only when a full run already made it. */
+  seedIfMissing: boolean;
+}
+
+const FULL: Plan = {
+  ttft: [
+    { concurrency: 1, tokens: 4, warmupMs: 500, durationMs: 5000, rounds: 3 },
+    { concurrency: 100, tokens: 40, warmupMs: 2500, durationMs: 5000, rounds: 3 },
+    { concurrency: 1000, tokens: 40, warmupMs: 3000, durationMs: 5000, rounds: 2 },
+  ],
+  throughput: { concurrency: 64, warmupMs: 2000, durationMs: 10_000, tokens: 10 },
+  streams: [1000, 10_000],
+  storeWrites: { chats: 50, durationMs: 5000 },
+  adminSamples: 30,
+  seedIfMissing: true,
+};
+
+const QUICK: Plan = {
+  ttft: [
+    { concurrency: 1, tokens: 4, warmupMs: 300, durationMs: 2500, rounds: 1 },
+    { concurrency: 100, tokens: 20, warmupMs: 1000, durationMs: 3000, rounds: 1 },
+  ],
+  throughput: { concurrency: 32, warmupMs: 1000, durationMs: 3000, tokens: 10 },
+  streams: [500],
+  storeWrites: { chats: 20, durationMs: 1000 },
+  adminSamples: 3,
+  seedIfMissing: false,
+};
+
+const SECTIONS = ['ttft', 'throughput', 'streams', 'store', 'admin', 'widget'] as const;
+type Section = (typeof SECTIONS)[number];
+
+function machine(): Machine {
+  const cores = cpus();
+  return {
+    date: new Date().toISOString().replace('T', ' ').slice(0, 16) + ' UTC',
+    cpus: `${cores.length} × ${cores[0]?.model.trim() ?? 'unknown CPU'}`,
+    memory: bytes(totalmem()),
+    os: `${platform()} ${release()}`,
+    bun: Bun.version,
+  };
+}
+
+function failedTable(title: string, error: unknown): Table {
+  return { title, columns: ['Result'], rows: [['failed']], notes: [`The section broke: ${error instanceof Error ? error.message : String(error)}`] };
+}
+
+async function withServer<T>(upstream: Upstream, name: string, use: (server: ServerProcess) => Promise<T>): Promise<T> {
+  const databasePath = join(DATA_DIR, `${name}.db`);
+  for (const suffix of ['', '-wal', '-shm']) rmSync(`${databasePath}${suffix}`, { force: true });
+  const server = await startServerProcess({ upstreamUrl: upstream.url, databasePath, name });
+  try {
+    return await use(server);
+  } finally {
+    await server.stop();
+  }
+}
+
+async function main() {
+  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, write: { type: 'boolean' }, only: { type: 'string' } } });
+  const quick = values.quick!;
+  const plan = quick ? QUICK : FULL;
+  const only = new Set<Section>((values.only?.split(',').map((name) => name.trim()) as Section[] | undefined) ?? SECTIONS);
+  const write = values.write ?? !quick;
+  const started = performance.now();
+  const tables: Table[] = [];
+  const goals: GoalCheck[] = [];
+  const step = (name: string) => console.log(`[bench] ${name} (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+
+  const upstream = await startUpstreamProcess();
+  try {
+    if (only.has('ttft') || only.has('throughput')) {
+      await withServer(upstream, 'server-chat', async (server) => {
+        if (only.has('ttft')) {
+          step('time to first token');
+          let rows: TtftRow[] = [];
+          try {
+            rows = await measureTtft(upstream, server, plan.ttft);
+            tables.push(ttftTable(rows));
+          } catch (error) {
+            tables.push(failedTable('Time to first token', error));
+          }
+          goals.push(...ttftGoals(rows));
+        }
+        if (only.has('throughput')) {
+          step('throughput');
+          let result: ThroughputResult | null = null;
+          try {
+            result = await measureThroughput(upstream, server, plan.throughput);
+            tables.push(throughputTable(result));
+          } catch (error) {
+            tables.push(failedTable('Throughput', error));
+          }
+          goals.push(throughputGoal(result));
+        }
+      });
+    }
+
+    if (only.has('streams')) {
+      step('concurrent open streams');
+      let rows: HoldRow[] = [];
+      try {
+        await withServer(upstream, 'server-streams', async (server) => {
+          const { limit } = streamCapacity(server.pid);
+          rows = await measureOpenStreams(upstream, server, plan.streams.map((streams) => ({ streams })));
+          tables.push(openStreamsTable(rows, limit));
+        });
+      } catch (error) {
+        tables.push(failedTable('Concurrent open streams', error));
+      }
+      goals.push(openStreamsGoal(rows));
+    }
+
+    if (only.has('store')) {
+      step('store writes');
+      try {
+        tables.push(storeWritesTable(await measureStoreWrites(plan.storeWrites.chats, plan.storeWrites.durationMs)));
+      } catch (error) {
+        tables.push(failedTable('SQLite writes', error));
+      }
+    }
+
+    if (only.has('admin')) {
+      step('admin latency at 100k conversations');
+      try {
+        if (!plan.seedIfMissing && !existsSync(SEED_PATH)) {
+          tables.push({ title: 'Admin API latency', columns: ['Result'], rows: [['skipped']], notes: ['The seeded file is made by the full run (`bun run bench`); quick runs do not seed.'] });
+        } else {
+          await ensureSeeded();
+          tables.push(adminTable(await measureAdmin(upstream, plan.adminSamples), plan.adminSamples));
+        }
+      } catch (error) {
+        tables.push(failedTable('Admin API latency', error));
+      }
+    }
+
+    if (only.has('widget')) {
+      step('widget weight');
+      const weight = measureWidget();
+      tables.push(widgetTable(weight));
+      goals.push(widgetGoal(weight));
+    }
+  } finally {
+    await upstream.child.stop();
+  }
+
+  const report = renderReport({ machine: machine(), quick, seconds: (performance.now() - started) / 1000, goals, tables });
+  console.log(`\n${report}`);
+  if (write) {
+    await Bun.write(join(ROOT, 'BENCHMARKS.md'), report);
+    console.log('[bench] written to BENCHMARKS.md');
+  }
+}
+
+await main();
+process.exit(0);

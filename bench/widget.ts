@@ -1,0 +1,43 @@
+/** Widget weight: what every visitor of every host page downloads, raw and compressed as a server would send it. */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import { ROOT } from './processes.ts';
+import type { GoalCheck, Table } from './report.ts';
+import { bytes, count } from './stats.ts';
+
+export const WIDGET_PATH = join(ROOT, 'widget/dist/chat-widget.js');
+/** The goal's "25 KB", read as KiB. */
+export const GZIP_BUDGET = 25 * 1024;
+
+export interface WidgetWeight {
+  raw: number;
+  gzip: number;
+  brotli: number;
+}
+
+export function measureWidget(path = WIDGET_PATH): WidgetWeight | null {
+  if (!existsSync(path)) return null;
+  const source = readFileSync(path);
+  return {
+    raw: source.byteLength,
+    gzip: gzipSync(source, { level: 9 }).byteLength,
+    brotli: brotliCompressSync(source, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).byteLength,
+  };
+}
+
+export function widgetTable(weight: WidgetWeight | null): Table {
+  return {
+    title: 'Widget weight (`widget/dist/chat-widget.js`)',
+    columns: ['Raw', 'gzip -9', 'brotli q11'],
+    rows: weight ? [[`${bytes(weight.raw)} (${count(weight.raw)} B)`, `${bytes(weight.gzip)} (${count(weight.gzip)} B)`, `${bytes(weight.brotli)} (${count(weight.brotli)} B)`]] : [['not built', '', '']],
+    notes: weight ? [] : ['Skipped: run `bun run build` first (the widget bundle is not built).'],
+  };
+}
+
+export function widgetGoal(weight: WidgetWeight | null): GoalCheck {
+  const goal = 'Widget ≤ 25 KiB gzip';
+  if (!weight) return { goal, measured: 'not built', met: null, margin: '' };
+  const met = weight.gzip <= GZIP_BUDGET;
+  return { goal, measured: bytes(weight.gzip), met, margin: met ? `${bytes(GZIP_BUDGET - weight.gzip)} to spare` : `${bytes(weight.gzip - GZIP_BUDGET)} over` };
+}

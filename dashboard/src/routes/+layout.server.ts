@@ -1,0 +1,6 @@
+import type { LayoutServerLoad } from './$types';
+
+export const load: LayoutServerLoad = ({ locals }) => ({
+  signedIn: locals.session !== null,
+  pollIntervalMs: locals.deps.config.pollIntervalMs,
+});

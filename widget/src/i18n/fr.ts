@@ -1,0 +1,28 @@
+import { translation } from './translation.ts';
+
+/** In the key order of en.ts (the unit tests check count and placeholders). */
+export const fr = translation([
+  'Discutez avec nous', // title
+  'Bonjour ! Comment puis-je vous aider ?', // welcome
+  'Écrivez un message…', // placeholder
+  'Fermer le chat', // closeChat
+  'Envoyer', // send
+  'Arrêter', // stop
+  'Réessayer', // retry
+  'Nouvelle conversation', // newConversation
+  'Conversation', // transcript
+  'Vous', // you
+  'Assistant', // assistant
+  'Écrit…', // typing
+  'Copier', // copy
+  'Copié', // copied
+  'Utile', // helpful
+  'Pas utile', // notHelpful
+  'Arrêté.', // stopped
+  'Trop de messages. Patientez {seconds} s puis réessayez.', // errorRateLimited
+  'Ce chat est mal configuré. Merci de prévenir le responsable du site.', // errorConfig
+  'Ce message n’a pas pu être envoyé. Raccourcissez-le ou modifiez-le.', // errorInvalidMessage
+  'Vous semblez hors ligne. Vérifiez votre connexion puis réessayez.', // errorOffline
+  'L’assistant est indisponible pour le moment. Réessayez bientôt.', // errorUnavailable
+  'Une erreur est survenue. Veuillez réessayer.', // errorServer
+]);
