@@ -148,10 +148,13 @@ export async function startServerProcess(options: {
   bunArgs?: string[];
   /** Another entry file (a patched copy of the server, to measure a proposed fix). */
   entry?: string;
+  /** Where the server's log file goes (default bench/.data/). */
+  logDir?: string;
 }): Promise<ServerProcess> {
-  mkdirSync(DATA_DIR, { recursive: true });
+  const logDir = options.logDir ?? DATA_DIR;
+  mkdirSync(logDir, { recursive: true });
   const port = await freePort();
-  const logPath = join(DATA_DIR, `${options.name}.log`);
+  const logPath = join(logDir, `${options.name}.log`);
   const log = openSync(logPath, 'w');
   const child = Bun.spawn(['bun', ...(options.bunArgs ?? []), options.entry ?? 'server/src/index.ts'], {
     cwd: ROOT,

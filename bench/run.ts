@@ -82,7 +82,7 @@ async function withServer<T>(upstream: Upstream, name: string, use: (server: Ser
 }
 
 async function main() {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, write: { type: 'boolean' }, only: { type: 'string' } } });
+  const { values } = parseArgs({ allowNegative: true, options: { quick: { type: 'boolean', default: false }, write: { type: 'boolean' }, only: { type: 'string' } } });
   const quick = values.quick!;
   const plan = quick ? QUICK : FULL;
   const only = new Set<Section>((values.only?.split(',').map((name) => name.trim()) as Section[] | undefined) ?? SECTIONS);

@@ -1,0 +1,38 @@
+/**
+ * Keeps the benchmark code from rotting: runs the smallest piece of `bun run bench --quick` (first-token latency at
+ * one stream, direct and through the real server process) and checks that it produced numbers. It asserts nothing
+ * about speed: benchmarks never fail the test suite.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServerProcess, startUpstreamProcess, type ServerProcess, type Upstream } from './processes.ts';
+import { measureTtft, ttftTable } from './ttft.ts';
+
+describe('benchmark smoke', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ocw-bench-'));
+  let upstream: Upstream;
+  let server: ServerProcess;
+
+  beforeAll(async () => {
+    upstream = await startUpstreamProcess();
+    server = await startServerProcess({ upstreamUrl: upstream.url, databasePath: join(dir, 'chat.db'), name: 'server-smoke', logDir: dir });
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    await upstream?.child.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('measures first-token latency direct and through the server', async () => {
+    const [row] = await measureTtft(upstream, server, [{ concurrency: 1, tokens: 2, warmupMs: 100, durationMs: 800, rounds: 1 }]);
+    expect(row!.errors).toBe(0);
+    expect(row!.direct.count).toBeGreaterThan(0);
+    expect(row!.server.count).toBeGreaterThan(0);
+    // The upstream waits 50 ms before its first token, so a number below that would mean the clock was not read.
+    expect(row!.server.p50).toBeGreaterThanOrEqual(50);
+    expect(ttftTable([row!]).rows[0]).toHaveLength(10);
+  }, 20_000);
+});
