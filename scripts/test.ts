@@ -14,7 +14,7 @@ ensureSystemPackages();
 buildAll();
 
 const junitPath = join(mkdtempSync(join(tmpdir(), 'ocw-junit-')), 'results.xml');
-const testRun = Bun.spawnSync(['bun', 'test', '--reporter=junit', `--reporter-outfile=${junitPath}`, ...process.argv.slice(2)], {
+const testRun = Bun.spawnSync(['bun', 'test', '--timeout=30000', '--reporter=junit', `--reporter-outfile=${junitPath}`, ...process.argv.slice(2)], {
   cwd: ROOT,
   stdout: 'inherit',
   stderr: 'inherit',

@@ -34,7 +34,7 @@ function start(config: WidgetConfig): OpenChatWidgetApi {
   const events = createEmitter(reportError);
   const state = createChatState(config.open);
   const session = createSessionStore(() => window.localStorage, sessionKey(config.apiUrl), () => newSessionId(crypto));
-  const api = createChatApi({ apiUrl: config.apiUrl, apiKey: config.apiKey, fetch: (...args) => fetch(...args), isOnline: () => navigator.onLine });
+  const api = createChatApi({ apiUrl: config.apiUrl, apiKey: config.apiKey, fetch: (url, init) => fetch(url, init), isOnline: () => navigator.onLine });
   const controller = createChatController({ state, api, session, events, pageUrl: () => location.href });
   const accent = config.accentColor ?? DEFAULT_ACCENT;
 

@@ -32,7 +32,7 @@ export class ChatRequestError extends Error {
 export interface ChatApiOptions {
   apiUrl: string;
   apiKey: string;
-  fetch: typeof fetch;
+  fetch: (url: string, init: RequestInit) => Promise<Response>;
   isOnline: () => boolean;
 }
 
