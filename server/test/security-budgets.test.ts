@@ -79,3 +79,34 @@ describe('the deployment-wide budget', () => {
     }
   });
 });
+
+describe('budget reservations', () => {
+  it('reserves a turn\'s worst case up front, so parallel turns cannot all slip under a nearly spent cap', async () => {
+    // Each turn reserves ceil(6 / 4) + 60 = 62 tokens: the first two fit under 100 together, the rest are refused.
+    const server = await startTestServer({ env: { BUDGET_TOKENS_PER_SESSION: '100', OPENAI_MAX_OUTPUT_TOKENS: '60', RATE_LIMIT_CHAT_PER_SESSION: '0' } });
+    try {
+      server.fakeLlm.script({ kind: 'stall' });
+      const responses = await Promise.all(Array.from({ length: 5 }, () => server.post('/v1/chat/stream', { sessionId: 'parallel', message: 'hello!' })));
+      const statuses = responses.map((r) => r.status).sort();
+      expect(statuses).toEqual([200, 200, 429, 429, 429]);
+      for (const response of responses) await response.body?.cancel();
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('gives the reservation back when the turn never starts', async () => {
+    // A blank message passes the schema (admitted, 62 tokens reserved) and is refused when the turn begins.
+    const server = await startTestServer({ env: { BUDGET_TOKENS_PER_SESSION: '100', OPENAI_MAX_OUTPUT_TOKENS: '60', RATE_LIMIT_CHAT_PER_SESSION: '0' } });
+    try {
+      for (let i = 0; i < 4; i++) {
+        const response = await server.post('/v1/chat', { sessionId: 'never-starts', message: '      ' });
+        expect(((await response.json()) as { code: string }).code).toBe('validation_failed');
+      }
+      const real = await server.post('/v1/chat', { sessionId: 'never-starts', message: 'hello!' });
+      expect(real.status).toBe(200);
+    } finally {
+      await server.stop();
+    }
+  });
+});

@@ -2,7 +2,7 @@
 import { Elysia } from 'elysia';
 import type { AppConfig } from '../config.ts';
 import { AppError, commonErrors, ErrorBody } from '../errors.ts';
-import { checkBudget, consume, widgetAccess, type Limiters } from '../security/access.ts';
+import { consume, reserveBudget, widgetAccess, type Limiters } from '../security/access.ts';
 import type { ChatStore } from '../store/types.ts';
 import { ChatReply, chatRequestSchema, FeedbackReply, FeedbackRequest, HistoryReply, HistoryRequest, StreamEvents } from './model.ts';
 import { streamTurn } from './ndjson.ts';
@@ -25,8 +25,9 @@ export function chatRoutes({ config, store, service, limiters }: ChatRouteDeps) 
     response: { 200: StreamEvents, ...commonErrors, 502: ErrorBody, 504: ErrorBody },
   };
 
-  const turnInput = (body: typeof ChatRequest.static, request: Request, clientIp: string): TurnInput => ({
+  const turnInput = (body: typeof ChatRequest.static, request: Request, clientIp: string, reservedTokens: number): TurnInput => ({
     sessionId: body.sessionId,
+    reservedTokens,
     message: body.message,
     pageUrl: body.pageUrl ?? request.headers.get('referer'),
     origin: request.headers.get('origin'),
@@ -35,14 +36,26 @@ export function chatRoutes({ config, store, service, limiters }: ChatRouteDeps) 
   });
 
   /** Per-session bucket and daily budgets: after validation, since both need the sessionId. */
-  const admit = (sessionId: string, clientIp: string, set: { headers: Record<string, unknown> }) => {
-    consume(limiters.chatPerSession, sessionId, set, 'messages in this conversation');
-    checkBudget(limiters, sessionId, clientIp);
+  const admit = (body: typeof ChatRequest.static, clientIp: string, set: { headers: Record<string, unknown> }) => {
+    consume(limiters.chatPerSession, body.sessionId, set, 'messages in this conversation');
+    // Reserve the message and a full-length reply; history is left out so small budgets stay usable.
+    const worstCase = Math.ceil(body.message.length / 4) + (config.llm?.maxOutputTokens ?? 0);
+    return reserveBudget(limiters, body.sessionId, clientIp, worstCase);
+  };
+
+  /** Starts the turn, giving the reservation back if it never starts (store down, no model configured). */
+  const begin = async (body: typeof ChatRequest.static, request: Request, clientIp: string, set: { headers: Record<string, unknown> }) => {
+    const reserved = admit(body, clientIp, set);
+    try {
+      return await service.begin(turnInput(body, request, clientIp, reserved));
+    } catch (error) {
+      limiters.budget.refund(body.sessionId, clientIp, reserved);
+      throw error;
+    }
   };
 
   const stream = async ({ body, request, set, clientIp }: { body: typeof ChatRequest.static; request: Request; set: { headers: Record<string, unknown> }; clientIp: string }) => {
-    admit(body.sessionId, clientIp, set);
-    const turn = await service.begin(turnInput(body, request, clientIp));
+    const turn = await begin(body, request, clientIp, set);
     return streamTurn(turn, request.signal, set.headers as Headers);
   };
 
@@ -64,8 +77,7 @@ export function chatRoutes({ config, store, service, limiters }: ChatRouteDeps) 
     .post(
       '/v1/chat',
       async ({ body, request, set, clientIp }) => {
-        admit(body.sessionId, clientIp, set);
-        const turn = await service.begin(turnInput(body, request, clientIp));
+        const turn = await begin(body, request, clientIp, set);
         const abort = new AbortController();
         const onGone = () => abort.abort();
         request.signal.addEventListener('abort', onGone, { once: true });

@@ -24,6 +24,8 @@ export interface TurnInput {
   origin?: string | null;
   userAgent?: string | null;
   clientIp: string;
+  /** Tokens already taken from the daily budgets for this turn; settled against the real cost at the end. */
+  reservedTokens?: number;
 }
 
 export type TurnOutcome =
@@ -99,6 +101,7 @@ export function createChatService({ config, store, llm, budget, logger, now = Da
 
       const status: Exclude<MessageStatus, 'streaming'> = signal.aborted ? 'stopped' : failure ? 'error' : 'complete';
       budget.spend(input.sessionId, input.clientIp, usage?.totalTokens ?? estimateTokens(modelMessages, text));
+      budget.refund(input.sessionId, input.clientIp, input.reservedTokens ?? 0);
       try {
         await store.finishTurn({
           assistantMessageId: messageId,

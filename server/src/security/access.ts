@@ -46,14 +46,21 @@ export function consume(buckets: TokenBuckets | null, key: string, set: { header
   }
 }
 
-export function checkBudget(limiters: Limiters, sessionId: string, ip: string): void {
+/**
+ * Refuses with 429 when a budget is spent; otherwise reserves `tokens` (the most this turn may cost) at once, so
+ * turns started in parallel cannot all slip under a nearly spent cap. The turn settles the real cost when it ends.
+ */
+export function reserveBudget(limiters: Limiters, sessionId: string, ip: string, tokens: number): number {
   const scope = limiters.budget.exhausted(sessionId, ip);
-  if (!scope) return;
-  const who = { session: 'this conversation', ip: 'your network', deployment: 'this site' }[scope];
-  const wait = limiters.budget.secondsUntilReset();
-  throw new AppError(429, 'budget_exhausted', `The daily chat allowance for ${who} is used up; it resets at midnight UTC.`, {
-    'retry-after': String(wait),
-  });
+  if (scope) {
+    const who = { session: 'this conversation', ip: 'your network', deployment: 'this site' }[scope];
+    const wait = limiters.budget.secondsUntilReset();
+    throw new AppError(429, 'budget_exhausted', `The daily chat allowance for ${who} is used up; it resets at midnight UTC.`, {
+      'retry-after': String(wait),
+    });
+  }
+  limiters.budget.spend(sessionId, ip, tokens);
+  return tokens;
 }
 
 function widgetKeyOf(headers: Headers): string | null {

@@ -43,6 +43,17 @@ export class DailyBudget {
     add(this.byIp, clientKey(ip), tokens, this.maxKeys);
   }
 
+  /** Gives back tokens reserved for a turn that used fewer (or never ran); never below zero. */
+  refund(sessionId: string, ip: string, tokens: number): void {
+    if (tokens <= 0) return;
+    this.rollDay();
+    this.total = Math.max(0, this.total - tokens);
+    for (const [map, key] of [[this.bySession, sessionId], [this.byIp, clientKey(ip)]] as const) {
+      const value = map.get(key);
+      if (value !== undefined) map.set(key, Math.max(0, value - tokens));
+    }
+  }
+
   /** Seconds until the budgets reset (next 00:00 UTC). */
   secondsUntilReset(): number {
     const now = this.now();
