@@ -8,8 +8,8 @@ import { existsSync, rmSync } from 'node:fs';
 import { cpus, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { measureOpenStreams, openStreamsGoal, openStreamsTable, streamCapacity, type HoldRow } from './open-streams.ts';
-import { DATA_DIR, ROOT, startServerProcess, startUpstreamProcess, type ServerProcess, type Upstream } from './processes.ts';
+import { measureOpenStreams, openStreamsGoal, openStreamsTable, proxyHolder, serverHolder, streamCapacity, type HoldRow } from './open-streams.ts';
+import { DATA_DIR, ROOT, startBareProxyProcess, startServerProcess, startUpstreamProcess, type ServerProcess, type Upstream } from './processes.ts';
 import { renderReport, type GoalCheck, type Machine, type Table } from './report.ts';
 import { adminTable, ensureSeeded, measureAdmin, measureStoreWrites, SEED_PATH, storeWritesTable } from './store.ts';
 import { bytes } from './stats.ts';
@@ -34,7 +34,7 @@ const FULL: Plan = {
     { concurrency: 1000, tokens: 40, warmupMs: 3000, durationMs: 5000, rounds: 2 },
   ],
   throughput: { concurrency: 64, warmupMs: 2000, durationMs: 10_000, tokens: 10 },
-  streams: [1000, 10_000],
+  streams: [10_000],
   storeWrites: { chats: 50, durationMs: 5000 },
   adminSamples: 30,
   seedIfMissing: true,
@@ -125,11 +125,19 @@ async function main() {
       step('concurrent open streams');
       let rows: HoldRow[] = [];
       try {
-        await withServer(upstream, 'server-streams', async (server) => {
-          const { limit } = streamCapacity(server.pid);
-          rows = await measureOpenStreams(upstream, server, plan.streams.map((streams) => ({ streams })));
-          tables.push(openStreamsTable(rows, limit));
+        const levels = plan.streams.map((streams) => ({ streams }));
+        const progress = (message: string) => step(`  ${message}`);
+        const limit = await withServer(upstream, 'server-streams', async (server) => {
+          rows.push(...(await measureOpenStreams(upstream, serverHolder(server), levels, progress)));
+          return streamCapacity(server.pid).limit;
         });
+        const proxy = await startBareProxyProcess(upstream.url);
+        try {
+          rows.push(...(await measureOpenStreams(upstream, proxyHolder(proxy), levels, progress)));
+        } finally {
+          await proxy.child.stop();
+        }
+        tables.push(openStreamsTable(rows, limit));
       } catch (error) {
         tables.push(failedTable('Concurrent open streams', error));
       }

@@ -2,7 +2,7 @@
  * Time to first token added by the server: the same streams, at the same concurrency, once straight to the
  * upstream and once through `POST /v1/chat/stream` (validation, SQLite turn, OpenAI SDK, NDJSON), in the same run.
  */
-import { BENCH_WIDGET_KEY, runClient, type ServerProcess, type Upstream } from './processes.ts';
+import { BENCH_WIDGET_KEY, cpuMillis, runClient, type ServerProcess, type Upstream } from './processes.ts';
 import type { RunResult } from './load-client.ts';
 import type { GoalCheck, Table } from './report.ts';
 import { count, ms, ratio, signedMs, summarize, type Summary } from './stats.ts';
@@ -23,6 +23,8 @@ export interface TtftRow {
   server: Summary;
   errors: number;
   firstError: string | null;
+  /** Server CPU time (user + system) per chat turn, warm-up included: unlike latency, it does not depend on how busy the machine is. */
+  serverCpuPerTurnMs: number;
 }
 
 /** The upstream's pace: the first token 50 ms after the request, then one every 50 ms (20 tokens/s per stream). */
@@ -37,12 +39,18 @@ export async function measureTtft(upstream: Upstream, server: ServerProcess, lev
     const serverJob = { ...base, target: { url: `${server.url}/v1/chat/stream`, headers: { 'x-api-key': BENCH_WIDGET_KEY }, body: 'chat' as const, wire: 'ndjson' as const } };
     const direct: RunResult[] = [];
     const through: RunResult[] = [];
+    let serverCpu = 0;
+    const viaServer = async () => {
+      const before = cpuMillis(server.pid);
+      through.push(await runClient(serverJob));
+      serverCpu += cpuMillis(server.pid) - before;
+    };
     for (let round = 0; round < level.rounds; round += 1) {
       if (round % 2 === 0) {
         direct.push(await runClient(directJob));
-        through.push(await runClient(serverJob));
+        await viaServer();
       } else {
-        through.push(await runClient(serverJob));
+        await viaServer();
         direct.push(await runClient(directJob));
       }
     }
@@ -53,6 +61,7 @@ export async function measureTtft(upstream: Upstream, server: ServerProcess, lev
       server: summarize(through.flatMap((result) => result.samples)),
       errors: all.reduce((sum, result) => sum + result.errors, 0),
       firstError: all.find((result) => result.firstError)?.firstError ?? null,
+      serverCpuPerTurnMs: serverCpu / Math.max(1, through.reduce((sum, result) => sum + result.total, 0)),
     });
   }
   return rows;
@@ -61,8 +70,8 @@ export async function measureTtft(upstream: Upstream, server: ServerProcess, lev
 export function ttftTable(rows: TtftRow[]): Table {
   return {
     title: 'Time to first token added by the server (`POST /v1/chat/stream`, SQLite)',
-    columns: ['Concurrent streams', 'Samples (direct / server)', 'Direct p50', 'Server p50', 'Added p50', 'Direct p99', 'Server p99', 'Added p99', 'Ratio p50', 'Errors'],
-    rows: rows.map(({ level, direct, server, errors }) => [
+    columns: ['Concurrent streams', 'Samples (direct / server)', 'Direct p50', 'Server p50', 'Added p50', 'Direct p99', 'Server p99', 'Added p99', 'Ratio p50', 'Server CPU per turn', 'Errors'],
+    rows: rows.map(({ level, direct, server, errors, serverCpuPerTurnMs }) => [
       count(level.concurrency),
       `${count(direct.count)} / ${count(server.count)}`,
       ms(direct.p50),
@@ -72,6 +81,7 @@ export function ttftTable(rows: TtftRow[]): Table {
       ms(server.p99),
       signedMs(server.p99 - direct.p99, 2),
       ratio(server.p50 / direct.p50),
+      ms(serverCpuPerTurnMs, 2),
       count(errors),
     ]),
     notes: [
@@ -79,6 +89,7 @@ export function ttftTable(rows: TtftRow[]): Table {
       'Each client worker runs streams back to back (a new conversation every 5 turns); samples are taken after a warm-up, from requests sent to the first token received.',
       `Direct and server runs alternate (${rows[0]?.level.rounds ?? 0} rounds each, ${(rows[0]?.level.durationMs ?? 0) / 1000} s measured per round at the first level) so that load from other processes on the machine falls on both alike.`,
       'Direct: the same client reads the upstream\'s SSE itself. Added = server − direct at the same percentile.',
+      'Server CPU per turn: user + system time of the server process over its runs divided by the turns it served (whole replies, so it grows with the reply length).',
       ...rows.filter((row) => row.firstError).map((row) => `First error at ${row.level.concurrency} streams: ${row.firstError}`),
     ],
   };

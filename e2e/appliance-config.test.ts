@@ -37,7 +37,8 @@ function instructions(stage: string, op: string): string[] {
 
 describe('Caddyfile', () => {
   it('passes caddy validate with its defaults and with explicit upstreams', async () => {
-    for (const env of [{}, { DOMAIN: 'chat.example.com', SERVER_UPSTREAM: '127.0.0.1:4000', DASHBOARD_UPSTREAM: '127.0.0.1:3000' }]) {
+    const envs: Array<Record<string, string>> = [{}, { DOMAIN: 'chat.example.com', SERVER_UPSTREAM: '127.0.0.1:4000', DASHBOARD_UPSTREAM: '127.0.0.1:3000' }];
+    for (const env of envs) {
       const result = await run(['caddy', 'validate', '--config', 'Caddyfile', '--adapter', 'caddyfile'], { env });
       expect(`${result.code} ${result.stdout}${result.stderr}`).toContain('Valid configuration');
       expect(result.code).toBe(0);

@@ -111,6 +111,7 @@ describe('widget UI', () => {
     await page.screenshot({ path: join(SCREENSHOTS_DIR, 'widget-mobile.png'), animations: 'disabled' });
     await page.locator('open-chat-widget .head button[aria-label="Close chat"]').click();
     await page.locator('open-chat-widget .launcher').waitFor({ state: 'visible' });
+    await page.waitForFunction(() => document.querySelector('open-chat-widget')!.shadowRoot!.activeElement?.classList.contains('launcher'));
     await context.close();
   }, 30_000);
 
@@ -154,7 +155,7 @@ describe('widget UI', () => {
     await waitForReplyDone(page);
     await page.locator('open-chat-widget .row.assistant').getByText('Keyboard works.').waitFor();
     await page.keyboard.press('Shift+Tab');
-    await page.keyboard.press('Enter'); // "Helpful" is reachable and works
+    await page.keyboard.press('Enter'); // back from the input to the reply's "Not helpful", which works
     await page.locator('open-chat-widget button[aria-pressed="true"]').waitFor();
     await page.keyboard.press('Escape');
     await page.locator('open-chat-widget .panel').waitFor({ state: 'detached' });

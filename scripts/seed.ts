@@ -9,6 +9,7 @@ import { existsSync, rmSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { previewOf } from '../server/src/store/preview.ts';
 import { MESSAGES_FTS_INSERT_TRIGGER } from '../server/src/store/sqlite-migrations.ts';
+import { messageSeqRange } from '../server/src/store/sqlite-keys.ts';
 import { openSqliteDatabase, openSqliteStore } from '../server/src/store/sqlite.ts';
 import type { ChatStore, ListConversationsInput } from '../server/src/store/types.ts';
 
@@ -134,9 +135,9 @@ function seed(path: string, conversationTarget: number, messageTarget: number, d
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'assistant')`,
   );
   const insertMessage = db.prepare(
-    `INSERT INTO messages (id, conversation_seq, role, content, status, created_at, model, prompt_tokens,
+    `INSERT INTO messages (seq, id, conversation_seq, role, content, status, created_at, model, prompt_tokens,
        completion_tokens, total_tokens, finish_reason, error_code, first_token_ms, total_ms, feedback)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   // The index row goes in directly rather than through the trigger; see MESSAGES_FTS_INSERT_TRIGGER.
   const insertIndexed = db.prepare('INSERT INTO messages_fts (rowid, content) VALUES (?, ?)');
@@ -187,11 +188,12 @@ function seed(path: string, conversationTarget: number, messageTarget: number, d
       origin ? `${origin}/${pick(['', 'pricing', 'help/shipping', 'products/42', 'checkout'])}` : null, pick(AGENTS),
       rows.length, counters.errors, counters.stopped, counters.up, counters.down, counters.tokens, previewOf(lastReply),
     );
-    for (const row of rows) {
+    const [firstSeq] = messageSeqRange(Number(lastInsertRowid));
+    rows.forEach((row, index) => {
       row[1] = lastInsertRowid;
-      const message = insertMessage.run(...(row as [string]));
-      insertIndexed.run(message.lastInsertRowid, row[3] as string);
-    }
+      insertMessage.run(firstSeq + index, ...(row as [string]));
+      insertIndexed.run(firstSeq + index, row[3] as string);
+    });
     messages += rows.length;
   };
 

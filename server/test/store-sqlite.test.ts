@@ -4,7 +4,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeChatStoreContract } from '../src/store/contract.ts';
-import { buildListQuery } from '../src/store/sqlite-list-query.ts';
+import { messageSeqRange, nextMessageSeq } from '../src/store/sqlite-keys.ts';
+import { buildListQuery, type SearchPlan } from '../src/store/sqlite-list-query.ts';
 import { MIGRATIONS, type Migration } from '../src/store/sqlite-migrations.ts';
 import { openSqliteDatabase, openSqliteStore } from '../src/store/sqlite.ts';
 import { StoreError, type ConversationFilter } from '../src/store/types.ts';
@@ -154,6 +155,42 @@ describe('SqliteStore specifics', () => {
   });
 });
 
+describe('SqliteStore search plans', () => {
+  it('give the same pages whichever plan runs', async () => {
+    const { dir, remove } = tempDir();
+    const db = openSqliteDatabase(join(dir, 'plans.db'));
+    const store = await openSqliteStore(join(dir, 'plans.db'));
+    try {
+      for (let index = 0; index < 40; index += 1) {
+        const words = index % 3 === 0 ? 'refund for my order' : index % 3 === 1 ? 'refunded twice' : 'where is my parcel';
+        const turn = await store.startTurn({ sessionId: `s${index}`, content: words, model: null, historyLimit: 5, now: 1000 + Math.floor(index / 2) });
+        await store.finishTurn({ assistantMessageId: turn.assistantMessage.id, content: 'ok', status: index % 4 === 0 ? 'error' : 'complete', now: 1000 + Math.floor(index / 2) });
+      }
+      const walk = (filter: ConversationFilter, plan: SearchPlan) => {
+        const ids: string[] = [];
+        let after: { updatedAt: number; id: string } | null = null;
+        for (;;) {
+          const query = buildListQuery(filter, after, 7, plan);
+          const rows = db.query<{ id: string; updated_at: number }, (string | number)[]>(query.sql).all(...query.params);
+          ids.push(...rows.map((row) => row.id));
+          const last = rows.at(-1);
+          if (!last || rows.length < 7) return ids;
+          after = { updatedAt: last.updated_at, id: last.id };
+        }
+      };
+      for (const filter of [{ q: 'refund' }, { q: 'refund', problem: 'error' as const }, { q: 'parcel', from: 1005 }]) {
+        const expected = walk(filter, 'matches-first');
+        expect(expected.length).toBeGreaterThan(5);
+        expect(walk(filter, 'walk-list')).toEqual(expected);
+      }
+    } finally {
+      db.close();
+      await store.close();
+      remove();
+    }
+  });
+});
+
 describe('SqliteStore query plans', () => {
   // A plan that scans a table or sorts all rows would not survive 100,000 conversations / 1,000,000 messages.
   const db = openSqliteDatabase(':memory:');
@@ -185,9 +222,31 @@ describe('SqliteStore query plans', () => {
     });
   }
 
-  it('answers a search from the full-text index, never by scanning messages', () => {
-    const steps = plan({ q: 'pizza delivery', problem: 'error' }, true);
-    expect(steps).toContain('SCAN messages_fts VIRTUAL TABLE INDEX 0:M1');
-    expect(steps.some((step) => /^SCAN (m|messages|c)\b/.test(step))).toBe(false);
+  it('answers a search from the full-text index alone, never reading the messages table', () => {
+    for (const filter of [{ q: 'pizza delivery' }, { q: 'pizza', problem: 'error' as const }]) {
+      const steps = plan(filter, true);
+      expect(steps).toContain('SCAN messages_fts VIRTUAL TABLE INDEX 0:M1');
+      expect(steps.some((step) => /\b(m|messages)\b/.test(step))).toBe(false);
+      expect(steps.some((step) => /^SCAN c\b/.test(step) && !step.includes('USING INDEX'))).toBe(false);
+    }
+  });
+
+  it('walks the list index for a search with many matches', () => {
+    for (const filter of [{ q: 'pizza' }, { q: 'pizza', problem: 'error' as const }, { q: 'pizza', from: 1, to: 2 }]) {
+      const query = buildListQuery(filter, { updatedAt: 1, id: 'x' }, 26, 'walk-list');
+      const steps = db
+        .query<{ detail: string }, (string | number)[]>(`EXPLAIN QUERY PLAN ${query.sql}`)
+        .all(...query.params)
+        .map((row) => row.detail);
+      expect(steps[0]).toMatch(/^(SCAN|SEARCH) c USING (COVERING )?INDEX conversations_/);
+      expect(steps.some((step) => step.includes('TEMP B-TREE'))).toBe(false);
+    }
+  });
+
+  it('keys messages inside their conversation range and refuses to overflow it', () => {
+    expect(nextMessageSeq(3, null)).toBe(3 * 2 ** 20);
+    expect(nextMessageSeq(3, 3 * 2 ** 20 + 7)).toBe(3 * 2 ** 20 + 8);
+    expect(messageSeqRange(3)).toEqual([3 * 2 ** 20, 4 * 2 ** 20 - 1]);
+    expect(() => nextMessageSeq(3, 4 * 2 ** 20 - 1)).toThrow(StoreError);
   });
 });

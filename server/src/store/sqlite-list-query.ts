@@ -5,6 +5,7 @@
  */
 import type { CursorPosition } from './cursor.ts';
 import { toFtsMatchQuery } from './search-terms.ts';
+import { MESSAGE_SEQ_BITS } from './sqlite-keys.ts';
 import type { ConversationFilter } from './types.ts';
 
 export type SqlValue = string | number;
@@ -26,8 +27,27 @@ const FEEDBACK_TERMS = {
   any: '(c.feedback_up > 0 OR c.feedback_down > 0)',
 } as const;
 
+/**
+ * How a search runs. `matches-first`: look up each matching conversation, then sort them (cheap when few match).
+ * `walk-list`: walk the list index newest first and keep rows whose id is in the match set (cheap when many
+ * match, since the page fills after a few steps). The unary `+` stops SQLite from choosing the first plan.
+ */
+export type SearchPlan = 'matches-first' | 'walk-list';
+
+/** Above this many matching conversations, walking the list beats sorting the matches (measured at 1M messages). */
+export const WALK_LIST_ABOVE = 1000;
+
+/** Counts matching conversations, stopping at WALK_LIST_ABOVE + 1, to choose the plan. */
+export const SEARCH_PROBE_SQL = `SELECT count(*) AS n FROM (
+  SELECT DISTINCT rowid >> ${MESSAGE_SEQ_BITS} FROM messages_fts WHERE messages_fts MATCH ? LIMIT ${WALK_LIST_ABOVE + 1})`;
+
 /** Selects `limit` rows after `after` (exclusive); callers ask for one more than a page to know if one follows. */
-export function buildListQuery(filter: ConversationFilter, after: CursorPosition | null, limit: number): ListQuery {
+export function buildListQuery(
+  filter: ConversationFilter,
+  after: CursorPosition | null,
+  limit: number,
+  searchPlan: SearchPlan = 'matches-first',
+): ListQuery {
   const terms: string[] = [];
   const params: SqlValue[] = [];
 
@@ -44,9 +64,9 @@ export function buildListQuery(filter: ConversationFilter, after: CursorPosition
 
   const match = toFtsMatchQuery(filter.q);
   if (match !== null) {
-    terms.push(`c.seq IN (
-      SELECT m.conversation_seq FROM messages_fts JOIN messages m ON m.seq = messages_fts.rowid
-      WHERE messages_fts MATCH ?)`);
+    // rowid >> 20 is the conversation (see sqlite-keys.ts): the match list never touches the messages table.
+    const key = searchPlan === 'walk-list' ? '+c.seq' : 'c.seq';
+    terms.push(`${key} IN (SELECT rowid >> ${MESSAGE_SEQ_BITS} FROM messages_fts WHERE messages_fts MATCH ?)`);
     params.push(match);
   }
   if (after) {

@@ -3,7 +3,7 @@ import type { Database } from 'bun:sqlite';
 import type { DayStats, Stats } from './types.ts';
 
 interface MessageDayRow {
-  day: string;
+  day: number;
   messages: number;
   tokens: number;
   errors: number;
@@ -11,11 +11,14 @@ interface MessageDayRow {
 }
 
 interface ConversationDayRow {
-  day: string;
+  day: number;
   conversations: number;
 }
 
-const DAY_OF = (column: string) => `strftime('%Y-%m-%d', ${column} / 1000, 'unixepoch')`;
+const DAY_MS = 86_400_000;
+// Integer day numbers group far faster than strftime() per row; they become YYYY-MM-DD once per day.
+const DAY_OF = (column: string) => `CAST(${column} / ${DAY_MS} AS INTEGER)`;
+const dayLabel = (dayNumber: number) => new Date(dayNumber * DAY_MS).toISOString().slice(0, 10);
 
 // A reply still streaming is not counted yet (see the contract's rules).
 const MESSAGES_BY_DAY = `
@@ -49,10 +52,10 @@ export function readStats(db: Database, from: number, to: number): Stats {
   };
   let replies = 0;
   for (const row of messageDays) {
-    Object.assign(dayEntry(row.day), { messages: row.messages, tokens: row.tokens, errors: row.errors });
+    Object.assign(dayEntry(dayLabel(row.day)), { messages: row.messages, tokens: row.tokens, errors: row.errors });
     replies += row.replies;
   }
-  for (const row of conversationDays) dayEntry(row.day).conversations = row.conversations;
+  for (const row of conversationDays) dayEntry(dayLabel(row.day)).conversations = row.conversations;
 
   const sorted = [...days.values()].sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
   const sum = (key: 'conversations' | 'messages' | 'tokens' | 'errors') =>

@@ -7,8 +7,10 @@ import { Database } from 'bun:sqlite';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { decodeCursor, encodeCursor } from './cursor.ts';
+import { messageSeqRange, nextMessageSeq } from './sqlite-keys.ts';
 import { previewOf } from './preview.ts';
-import { buildListQuery, type SqlValue } from './sqlite-list-query.ts';
+import { buildListQuery, SEARCH_PROBE_SQL, WALK_LIST_ABOVE, type SearchPlan, type SqlValue } from './sqlite-list-query.ts';
+import { toFtsMatchQuery } from './search-terms.ts';
 import { migrate, MIGRATIONS, type Migration } from './sqlite-migrations.ts';
 import { MESSAGE_COLUMNS, toConversation, toMessage, type ConversationRow, type MessageRow } from './sqlite-rows.ts';
 import { readStats } from './sqlite-stats.ts';
@@ -122,12 +124,16 @@ export class SqliteStore implements ChatStore {
     model: string | null,
   ): Message {
     const id = crypto.randomUUID();
+    const [first, last] = messageSeqRange(conversation.seq);
+    const newest = this.db
+      .query<{ seq: number | null }, [number, number]>('SELECT max(seq) AS seq FROM messages WHERE seq BETWEEN ? AND ?')
+      .get(first, last);
     this.db
       .query(
-        `INSERT INTO messages (id, conversation_seq, role, content, status, created_at, model)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO messages (seq, id, conversation_seq, role, content, status, created_at, model)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(id, conversation.seq, role, content, status, now, model);
+      .run(nextMessageSeq(conversation.seq, newest?.seq ?? null), id, conversation.seq, role, content, status, now, model);
     return {
       id,
       conversationId: conversation.id,
@@ -254,7 +260,7 @@ export class SqliteStore implements ChatStore {
   private listRows(input: ListConversationsInput): Page<ConversationRow> {
     const limit = Math.min(100, Math.max(1, Math.floor(input.limit)));
     const after = input.cursor ? decodeCursor(input.cursor) : null;
-    const query = buildListQuery(input, after, limit + 1);
+    const query = buildListQuery(input, after, limit + 1, this.searchPlan(input.q));
     const rows = this.db.query<ConversationRow, SqlValue[]>(query.sql).all(...query.params);
     const items = rows.slice(0, limit);
     const last = items.at(-1);
@@ -262,6 +268,13 @@ export class SqliteStore implements ChatStore {
       items,
       nextCursor: rows.length > limit && last ? encodeCursor({ updatedAt: last.updated_at, id: last.id }) : null,
     };
+  }
+
+  private searchPlan(q: string | undefined): SearchPlan {
+    const match = toFtsMatchQuery(q);
+    if (match === null) return 'matches-first';
+    const found = this.db.query<{ n: number }, [string]>(SEARCH_PROBE_SQL).get(match)?.n ?? 0;
+    return found > WALK_LIST_ABOVE ? 'walk-list' : 'matches-first';
   }
 
   async getThread(conversationId: string): Promise<ConversationThread | null> {

@@ -23,6 +23,6 @@ export const de = translation([
   'Der Chat ist nicht richtig eingerichtet. Bitte den Betreiber informieren.', // errorConfig
   'Nachricht nicht gesendet. Bitte kürzen oder ändern.', // errorInvalidMessage
   'Sie sind offline. Bitte Verbindung prüfen und erneut versuchen.', // errorOffline
-  'Der Assistent ist gerade nicht verfügbar. Bitte gleich erneut versuchen.', // errorUnavailable
+  'Der Assistent ist nicht verfügbar. Bitte gleich erneut versuchen.', // errorUnavailable
   'Etwas ist schiefgelaufen. Bitte erneut versuchen.', // errorServer
 ]);

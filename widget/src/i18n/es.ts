@@ -22,7 +22,7 @@ export const es = translation([
   'Demasiados mensajes. Espera {seconds} s y vuelve a intentarlo.', // errorRateLimited
   'Este chat no está bien configurado. Avisa al responsable del sitio.', // errorConfig
   'No se pudo enviar el mensaje. Acórtalo o cámbialo.', // errorInvalidMessage
-  'Parece que no tienes conexión. Compruébala y vuelve a intentarlo.', // errorOffline
-  'El asistente no está disponible ahora. Inténtalo de nuevo pronto.', // errorUnavailable
+  'Parece que no tienes conexión. Compruébala y reintenta.', // errorOffline
+  'El asistente no está disponible. Inténtalo pronto.', // errorUnavailable
   'Algo salió mal. Inténtalo de nuevo.', // errorServer
 ]);

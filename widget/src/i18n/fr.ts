@@ -20,9 +20,9 @@ export const fr = translation([
   'Pas utile', // notHelpful
   'Arrêté.', // stopped
   'Trop de messages. Patientez {seconds} s puis réessayez.', // errorRateLimited
-  'Ce chat est mal configuré. Merci de prévenir le responsable du site.', // errorConfig
-  'Ce message n’a pas pu être envoyé. Raccourcissez-le ou modifiez-le.', // errorInvalidMessage
+  'Chat mal configuré. Merci de prévenir le responsable du site.', // errorConfig
+  'Message non envoyé. Raccourcissez-le ou modifiez-le.', // errorInvalidMessage
   'Vous semblez hors ligne. Vérifiez votre connexion puis réessayez.', // errorOffline
-  'L’assistant est indisponible pour le moment. Réessayez bientôt.', // errorUnavailable
+  'L’assistant est indisponible. Réessayez bientôt.', // errorUnavailable
   'Une erreur est survenue. Veuillez réessayer.', // errorServer
 ]);
