@@ -69,22 +69,51 @@ describe('SqliteStore specifics', () => {
     const turn = await store.startTurn({ sessionId: 's1', content: 'kept across upgrades', model: null, historyLimit: 5 });
     await store.close();
 
-    const next: Migration = { version: 2, name: 'add a tag column', sql: 'ALTER TABLE conversations ADD COLUMN tag TEXT' };
+    const next: Migration = { version: MIGRATIONS.length + 1, name: 'add a tag column', sql: 'ALTER TABLE conversations ADD COLUMN tag TEXT' };
     const upgraded = openSqliteDatabase(file, { migrations: [...MIGRATIONS, next] });
     const columns = upgraded.query<{ name: string }, []>('PRAGMA table_info(conversations)').all().map((column) => column.name);
     upgraded.close();
     expect(columns).toContain('tag');
-    expect(versionsIn(file).map((row) => row.version)).toEqual([1, 2]);
+    expect(versionsIn(file).map((row) => row.version)).toEqual([...MIGRATIONS.map((migration) => migration.version), next.version]);
 
     const reopened = await openSqliteStore(file, { migrations: [...MIGRATIONS, next] });
     expect((await reopened.getThread(turn.conversation.id))?.messages[0]?.content).toBe('kept across upgrades');
     await reopened.close();
   });
 
+  it('re-keys messages written under schema version 1 so that search and threads keep working', async () => {
+    const v1 = openSqliteDatabase(file, { migrations: MIGRATIONS.filter((migration) => migration.version === 1) });
+    v1.exec(`INSERT INTO conversations (seq, id, session_id, created_at, updated_at) VALUES
+      (1, 'c1', 's1', 10, 30), (2, 'c2', 's2', 20, 40)`);
+    // Version 1 keys: one global sequence, conversations interleaved.
+    v1.exec(`INSERT INTO messages (seq, id, conversation_seq, role, content, status, created_at) VALUES
+      (1, 'm1', 1, 'user', 'first question about invoices', 'complete', 10),
+      (2, 'm2', 2, 'user', 'parcel missing', 'complete', 20),
+      (3, 'm3', 1, 'assistant', 'invoice resent', 'complete', 30),
+      (4, 'm4', 2, 'assistant', 'parcel found', 'complete', 40)`);
+    v1.close();
+
+    const store = await openSqliteStore(file);
+    expect(versionsIn(file).map((row) => row.version)).toEqual([1, 2]);
+    const check = new Database(file);
+    // Throws SQLITE_CORRUPT_VTAB when the index and the messages disagree.
+    check.exec("INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)");
+    expect(check.query<{ seq: number }, []>('SELECT seq FROM messages ORDER BY seq').all().map((row) => row.seq)).toEqual([
+      2 ** 20, 2 ** 20 + 1, 2 * 2 ** 20, 2 * 2 ** 20 + 1,
+    ]);
+    check.close();
+    expect((await store.listConversations({ limit: 10, q: 'invoice' })).items.map((item) => item.id)).toEqual(['c1']);
+    expect((await store.listConversations({ limit: 10, q: 'parcel' })).items.map((item) => item.id)).toEqual(['c2']);
+    expect((await store.getThread('c1'))?.messages.map((message) => message.id)).toEqual(['m1', 'm3']);
+    const next = await store.startTurn({ sessionId: 's2', content: 'thanks for the parcel', model: null, historyLimit: 10, now: 50 });
+    expect(next.history.map((message) => message.id)).toEqual(['m2', 'm4', next.userMessage.id]);
+    await store.close();
+  });
+
   it('rolls back a migration that fails, leaving the file at the previous version', async () => {
     openSqliteDatabase(file).close();
     const broken: Migration = {
-      version: 2,
+      version: MIGRATIONS.length + 1,
       name: 'half-broken',
       sql: 'CREATE TABLE first_half (x INTEGER); CREATE TABLE conversations (x INTEGER);',
     };
@@ -93,7 +122,7 @@ describe('SqliteStore specifics', () => {
     const tables = db.query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE name = 'first_half'").all();
     db.close();
     expect(tables).toEqual([]);
-    expect(versionsIn(file).map((row) => row.version)).toEqual([1]);
+    expect(versionsIn(file).map((row) => row.version)).toEqual(MIGRATIONS.map((migration) => migration.version));
   });
 
   it('refuses to open a file whose schema is newer than the code', async () => {
