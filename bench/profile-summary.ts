@@ -2,6 +2,9 @@
  * Summarises a `.cpuprofile` (from `bun --cpu-prof`): where the time went, by function and by source file.
  *
  *   bun bench/profile-summary.ts <file.cpuprofile> [top=25]
+ *
+ * Caveat seen with Bun 1.4: time the process spends idle is charged to whatever frame ran last, so profile a process
+ * that was busy for most of its life (start it, load it, stop it) and compare CPU time (/proc) for the totals.
  */
 import { readFileSync } from 'node:fs';
 

@@ -1,11 +1,12 @@
 /**
  * `bun run bench` — every benchmark, printed as Markdown and written to BENCHMARKS.md.
  * `bun run bench --quick` — a short version (< 60 s) for CI; prints only (add --write to write the file).
- * `--only ttft,throughput,streams,store,admin,widget` runs some sections. Benchmarks never fail: a section that
+ * `--only ttft,throughput,streams,store,admin,widget` runs some sections; `--profile` runs the server processes under
+ * `bun --cpu-prof` (profiles in bench/.data/profiles/). Benchmarks never fail: a section that
  * breaks is reported as such and the exit code stays 0, except when the run itself cannot start.
  */
 import { existsSync, rmSync } from 'node:fs';
-import { cpus, platform, release, totalmem } from 'node:os';
+import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { measureOpenStreams, openStreamsGoal, openStreamsTable, proxyHolder, serverHolder, streamCapacity, type HoldRow } from './open-streams.ts';
@@ -59,7 +60,7 @@ const QUICK: Plan = {
 const SECTIONS = ['ttft', 'throughput', 'streams', 'store', 'admin', 'widget'] as const;
 type Section = (typeof SECTIONS)[number];
 
-function machine(): Machine {
+function machine(): Omit<Machine, 'load'> {
   const cores = cpus();
   return {
     date: new Date().toISOString().replace('T', ' ').slice(0, 16) + ' UTC',
@@ -75,13 +76,13 @@ function failedTable(title: string, error: unknown): Table {
 }
 
 /** A server process on a fresh SQLite file, removed afterwards (its log stays in bench/.data/ for inspection). */
-async function withServer<T>(upstream: Upstream, name: string, use: (server: ServerProcess) => Promise<T>): Promise<T> {
+async function withServer<T>(upstream: Upstream, name: string, use: (server: ServerProcess) => Promise<T>, bunArgs: string[] = []): Promise<T> {
   const databasePath = join(DATA_DIR, `${name}.db`);
   const removeDatabase = () => {
     for (const suffix of ['', '-wal', '-shm']) rmSync(`${databasePath}${suffix}`, { force: true });
   };
   removeDatabase();
-  const server = await startServerProcess({ upstreamUrl: upstream.url, databasePath, name });
+  const server = await startServerProcess({ upstreamUrl: upstream.url, databasePath, name, bunArgs });
   try {
     return await use(server);
   } finally {
@@ -91,11 +92,15 @@ async function withServer<T>(upstream: Upstream, name: string, use: (server: Ser
 }
 
 async function main() {
-  const { values } = parseArgs({ allowNegative: true, options: { quick: { type: 'boolean', default: false }, write: { type: 'boolean' }, only: { type: 'string' } } });
+  const { values } = parseArgs({ allowNegative: true, options: { quick: { type: 'boolean', default: false }, write: { type: 'boolean' }, only: { type: 'string' }, profile: { type: 'boolean', default: false } } });
   const quick = values.quick!;
   const plan = quick ? QUICK : FULL;
   const only = new Set<Section>((values.only?.split(',').map((name) => name.trim()) as Section[] | undefined) ?? SECTIONS);
   const write = values.write ?? !quick;
+  const profileDir = join(DATA_DIR, 'profiles');
+  // Each server process writes a .cpuprofile when it stops; read one with `bun bench/profile-summary.ts <file>`.
+  const serverFlags = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const loadAtStart = loadavg()[0]!;
   const started = performance.now();
   const tables: Table[] = [];
   const goals: GoalCheck[] = [];
@@ -127,7 +132,7 @@ async function main() {
           }
           goals.push(throughputGoal(result));
         }
-      });
+      }, serverFlags);
     }
 
     if (only.has('streams')) {
@@ -139,7 +144,7 @@ async function main() {
         const limit = await withServer(upstream, 'server-streams', async (server) => {
           rows.push(...(await measureOpenStreams(upstream, serverHolder(server), levels, progress)));
           return streamCapacity(server.pid).limit;
-        });
+        }, serverFlags);
         if (plan.streamsReference) {
           const proxy = await startBareProxyProcess(upstream.url);
           try {
@@ -188,12 +193,14 @@ async function main() {
     await upstream.child.stop();
   }
 
-  const report = renderReport({ machine: machine(), quick, seconds: (performance.now() - started) / 1000, goals, tables });
+  const load = `${loadAtStart.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end`;
+  const report = renderReport({ machine: { ...machine(), load }, quick, seconds: (performance.now() - started) / 1000, goals, tables });
   console.log(`\n${report}`);
   if (write) {
     await Bun.write(join(ROOT, 'BENCHMARKS.md'), report);
     console.log('[bench] written to BENCHMARKS.md');
   }
+  if (values.profile) console.log(`[bench] server CPU profiles in ${profileDir}: bun bench/profile-summary.ts <file>`);
 }
 
 await main();
