@@ -297,9 +297,9 @@ describe('Caddy in front of the server and the dashboard', () => {
     }
 
     const list = await fetch(`${caddy.baseUrl}/v1/admin/conversations?q=host`, { ...insecure, headers: { 'x-admin-api-key': dotEnv.ADMIN_API_KEY } });
-    const body = (await list.json()) as { items: Array<{ origin: string | null }> };
+    const body = (await list.json()) as { conversations: Array<{ origin: string | null }> };
     expect(list.status).toBe(200);
-    expect(body.items.map((c) => c.origin)).toContain(`http://127.0.0.1:${hostPage.port}`);
+    expect(body.conversations.map((c) => c.origin)).toContain(`http://127.0.0.1:${hostPage.port}`);
     // The access log has that request, and neither key.
     await waitUntil(caddy, 'it logged the admin request', async () => caddy.output().includes('/v1/admin/conversations?q=host'));
     expect(caddy.output()).not.toContain(dotEnv.ADMIN_API_KEY);

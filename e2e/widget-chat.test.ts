@@ -44,8 +44,8 @@ const lastReply = (page: Page) => page.locator('open-chat-widget .row.assistant'
 async function conversationOf(page: Page) {
   const sessionId = await page.evaluate((key) => localStorage.getItem(key), SESSION_KEY(server.url));
   expect(sessionId).toBeTruthy();
-  const list = (await (await server.admin('/v1/admin/conversations?limit=100')).json()) as { items: Array<{ id: string; sessionId: string }> };
-  const conversation = list.items.find((item) => item.sessionId === sessionId);
+  const list = (await (await server.admin('/v1/admin/conversations?limit=100')).json()) as { conversations: Array<{ id: string; sessionId: string }> };
+  const conversation = list.conversations.find((item) => item.sessionId === sessionId);
   expect(conversation).toBeDefined();
   const thread = (await (await server.admin(`/v1/admin/conversations/${conversation!.id}`)).json()) as {
     messages: Array<{ role: string; content: string; status: string; feedback: string | null }>;

@@ -54,7 +54,7 @@ export async function listConversationPage(
   ctx: QueryCtx,
   input: ListFilter & { limit: number; cursor: string | null },
 ): Promise<ConversationPage> {
-  const limit = Math.min(100, Math.max(1, Math.floor(input.limit)));
+  const limit = Math.min(200, Math.max(1, Math.floor(input.limit)));
   const cursor = input.cursor ? decodeCursor(input.cursor) : null;
   const terms = searchTerms(input.q);
   if (terms.length > 0) return await searchPage(ctx, input, terms, limit, cursor);

@@ -136,6 +136,16 @@ class EnvReader {
   }
 }
 
+/**
+ * The original API's fixed-window limit (RATE_LIMIT_MAX_REQUESTS per RATE_LIMIT_WINDOW_MS), as a per-minute rate
+ * for the per-IP bucket, so an existing .env keeps its limit; RATE_LIMIT_CHAT_PER_IP wins when both are set.
+ */
+function legacyChatPerMinute(read: EnvReader): number {
+  const max = read.int('RATE_LIMIT_MAX_REQUESTS', 30, 0, 1_000_000);
+  const windowMs = read.int('RATE_LIMIT_WINDOW_MS', 60_000, 1000, 86_400_000);
+  return Math.max(max === 0 ? 0 : 1, Math.round((max * 60_000) / windowMs));
+}
+
 function modeOf(env: Env): AppConfig['mode'] {
   const value = env.NODE_ENV?.trim();
   if (value === 'production') return 'production';
@@ -228,7 +238,7 @@ export function loadConfig(env: Env): LoadedConfig {
     },
     maxBodyBytes: read.int('MAX_BODY_BYTES', 64 * 1024, 1024, 10 * 1024 * 1024),
     rateLimits: {
-      chatPerIpPerMinute: read.int('RATE_LIMIT_CHAT_PER_IP', 30, 0, 1_000_000),
+      chatPerIpPerMinute: read.int('RATE_LIMIT_CHAT_PER_IP', legacyChatPerMinute(read), 0, 1_000_000),
       chatPerSessionPerMinute: read.int('RATE_LIMIT_CHAT_PER_SESSION', 12, 0, 1_000_000),
       adminPerIpPerMinute: read.int('RATE_LIMIT_ADMIN_PER_IP', 300, 0, 1_000_000),
       maxTrackedClients: read.int('RATE_LIMIT_MAX_CLIENTS', 50_000, 100, 10_000_000),

@@ -6,7 +6,7 @@ import { DEFAULT_REPLY } from './support/fake-llm.ts';
 import { configureDeploymentSecret, FAKE_CONVEX_SECRET, startFakeConvex, type FakeConvex } from './support/fake-convex.ts';
 import { startTestServer, type TestServer } from './support/server.ts';
 
-type Page = { items: Conversation[]; nextCursor: string | null };
+type Page = { conversations: Conversation[]; nextCursor: string | null };
 
 function describeAdminApi(storeName: 'sqlite' | 'convex') {
   describe(`admin API (${storeName} store)`, () => {
@@ -53,11 +53,11 @@ function describeAdminApi(storeName: 'sqlite' | 'convex') {
     it('lists conversations newest activity first, with counts, preview and metadata', async () => {
       const { status, body } = await getJson<Page>('/v1/admin/conversations');
       expect(status).toBe(200);
-      expect(body.items.map((c) => c.sessionId)).toEqual([`${run}-delta`, `${run}-gamma`, `${run}-beta`, `${run}-alpha`]);
-      const alpha = body.items[3]!;
+      expect(body.conversations.map((c) => c.sessionId)).toEqual([`${run}-delta`, `${run}-gamma`, `${run}-beta`, `${run}-alpha`]);
+      const alpha = body.conversations[3]!;
       expect(alpha).toMatchObject({ messageCount: 2, origin: 'https://shop.example', userAgent: 'AdminTest/1', lastMessageRole: 'assistant', lastMessagePreview: DEFAULT_REPLY.join('') });
-      expect(body.items[1]!.errorCount).toBe(1);
-      expect(body.items[0]!.feedbackUp).toBe(1);
+      expect(body.conversations[1]!.errorCount).toBe(1);
+      expect(body.conversations[0]!.feedbackUp).toBe(1);
       expect(body.nextCursor).toBeNull();
     });
 
@@ -67,8 +67,8 @@ function describeAdminApi(storeName: 'sqlite' | 'convex') {
       do {
         const query: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
         const { body }: { body: Page } = await getJson<Page>(`/v1/admin/conversations?limit=1${query}`);
-        expect(body.items.length).toBeLessThanOrEqual(1);
-        seen.push(...body.items.map((c) => c.sessionId));
+        expect(body.conversations.length).toBeLessThanOrEqual(1);
+        seen.push(...body.conversations.map((c) => c.sessionId));
         cursor = body.nextCursor;
       } while (cursor);
       expect(seen).toEqual([`${run}-delta`, `${run}-gamma`, `${run}-beta`, `${run}-alpha`]);
@@ -76,21 +76,21 @@ function describeAdminApi(storeName: 'sqlite' | 'convex') {
 
     it('finds a conversation by a word of a message (full text, prefix)', async () => {
       const { body } = await getJson<Page>('/v1/admin/conversations?q=zebr');
-      expect(body.items.map((c) => c.sessionId)).toEqual([`${run}-alpha`]);
+      expect(body.conversations.map((c) => c.sessionId)).toEqual([`${run}-alpha`]);
       const none = await getJson<Page>('/v1/admin/conversations?q=' + encodeURIComponent('"unmatched AND ('));
       expect(none.status).toBe(200);
-      expect(none.body.items).toEqual([]);
+      expect(none.body.conversations).toEqual([]);
     });
 
     it('filters by problem replies, feedback and date range', async () => {
-      expect((await getJson<Page>('/v1/admin/conversations?problem=error')).body.items.map((c) => c.sessionId)).toEqual([`${run}-gamma`]);
-      expect((await getJson<Page>('/v1/admin/conversations?feedback=up')).body.items.map((c) => c.sessionId)).toEqual([`${run}-delta`]);
+      expect((await getJson<Page>('/v1/admin/conversations?problem=error')).body.conversations.map((c) => c.sessionId)).toEqual([`${run}-gamma`]);
+      expect((await getJson<Page>('/v1/admin/conversations?feedback=up')).body.conversations.map((c) => c.sessionId)).toEqual([`${run}-delta`]);
       const future = Date.now() + 86_400_000;
-      expect((await getJson<Page>(`/v1/admin/conversations?from=${future}`)).body.items).toEqual([]);
+      expect((await getJson<Page>(`/v1/admin/conversations?from=${future}`)).body.conversations).toEqual([]);
     });
 
     it('refuses bad list parameters with 400', async () => {
-      for (const query of ['limit=0', 'limit=101', 'limit=abc', 'problem=weird', 'cursor=not-a-cursor']) {
+      for (const query of ['limit=0', 'limit=201', 'limit=abc', 'problem=weird', 'cursor=not-a-cursor']) {
         const response = await server.admin(`/v1/admin/conversations?${query}`);
         expect(response.status).toBe(400);
         expect(((await response.json()) as { code: string }).code).toMatch(/validation_failed|invalid_cursor/);
@@ -99,7 +99,7 @@ function describeAdminApi(storeName: 'sqlite' | 'convex') {
 
     it('returns one thread with every message and its metadata, and 404 for an unknown id', async () => {
       const list = await getJson<Page>('/v1/admin/conversations?q=Norway');
-      const id = list.body.items[0]!.id;
+      const id = list.body.conversations[0]!.id;
       const { status, body } = await getJson<ConversationThread>(`/v1/admin/conversations/${id}`);
       expect(status).toBe(200);
       expect(body.messages.map((m) => m.role)).toEqual(['user', 'assistant']);
@@ -139,12 +139,12 @@ function describeAdminApi(storeName: 'sqlite' | 'convex') {
     });
 
     it('deletes a conversation and its messages', async () => {
-      const id = (await getJson<Page>('/v1/admin/conversations?q=Norway')).body.items[0]!.id;
+      const id = (await getJson<Page>('/v1/admin/conversations?q=Norway')).body.conversations[0]!.id;
       const first = await server.admin(`/v1/admin/conversations/${id}`, { method: 'DELETE' });
       expect(first.status).toBe(200);
       expect(await first.json()).toEqual({ deleted: true });
       expect((await server.admin(`/v1/admin/conversations/${id}`)).status).toBe(404);
-      expect((await getJson<Page>('/v1/admin/conversations?q=Norway')).body.items).toEqual([]);
+      expect((await getJson<Page>('/v1/admin/conversations?q=Norway')).body.conversations).toEqual([]);
       expect((await server.admin(`/v1/admin/conversations/${id}`, { method: 'DELETE' })).status).toBe(404);
       expect(await server.store.getSessionThread(`${run}-beta`, 10)).toBeNull();
     });
@@ -171,6 +171,40 @@ describe('admin API without ADMIN_API_KEY', () => {
       const body = (await response.json()) as { code: string; error: string };
       expect(body.code).toBe('admin_not_configured');
       expect(body.error).toContain('ADMIN_API_KEY');
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe('clients written for the original Open Chat Widget API', () => {
+  it('get `conversations` with `_id`, `_creationTime`, `lastMessage`, up to 200 a page, and threads whose messages carry `_id`', async () => {
+    const server = await startTestServer();
+    try {
+      // The original widget sent x-widget-api-key and read only start/token/done.
+      const chat = await fetch(`${server.url}/v1/chat`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-widget-api-key': server.widgetKey },
+        body: JSON.stringify({ sessionId: 'legacy-client', message: 'Hello' }),
+      });
+      const reply = (await chat.json()) as { conversationId: string; message: string };
+      expect(reply.message).toBe(DEFAULT_REPLY.join(''));
+
+      const list = await server.admin('/v1/admin/conversations?limit=200');
+      expect(list.status).toBe(200);
+      const body = (await list.json()) as { conversations: Array<Record<string, unknown>> };
+      const [conversation] = body.conversations;
+      expect(conversation).toMatchObject({ _id: reply.conversationId, sessionId: 'legacy-client', lastMessage: DEFAULT_REPLY.join('') });
+      expect(conversation!._creationTime).toBe(conversation!.createdAt);
+      expect(typeof conversation!.updatedAt).toBe('number');
+
+      const thread = (await (await server.admin(`/v1/admin/conversations/${reply.conversationId}`)).json()) as {
+        conversation: { _id: string };
+        messages: Array<{ _id: string; role: string; content: string; createdAt: number }>;
+      };
+      expect(thread.conversation._id).toBe(reply.conversationId);
+      expect(thread.messages.map((m) => [m.role, m.content])).toEqual([['user', 'Hello'], ['assistant', DEFAULT_REPLY.join('')]]);
+      expect(thread.messages.every((m) => typeof m._id === 'string' && typeof m.createdAt === 'number')).toBe(true);
     } finally {
       await server.stop();
     }

@@ -114,3 +114,12 @@ describe('.env.example and the README', () => {
     }
   });
 });
+
+describe('settings of the original API', () => {
+  it('turns RATE_LIMIT_MAX_REQUESTS per RATE_LIMIT_WINDOW_MS into the per-IP rate, unless RATE_LIMIT_CHAT_PER_IP is set', () => {
+    expect(loadConfig({ RATE_LIMIT_MAX_REQUESTS: '10', RATE_LIMIT_WINDOW_MS: '30000' }).config.rateLimits.chatPerIpPerMinute).toBe(20);
+    expect(loadConfig({ RATE_LIMIT_MAX_REQUESTS: '0' }).config.rateLimits.chatPerIpPerMinute).toBe(0);
+    expect(loadConfig({ RATE_LIMIT_MAX_REQUESTS: '10', RATE_LIMIT_CHAT_PER_IP: '5' }).config.rateLimits.chatPerIpPerMinute).toBe(5);
+    expect(loadConfig({}).config.rateLimits.chatPerIpPerMinute).toBe(30);
+  });
+});

@@ -14,6 +14,13 @@ describe('script tag configuration', () => {
     expect(parseConfig(base)).toMatchObject({ ok: true, config: { title: null, position: null, accentColor: null, theme: 'light', lang: null, open: false } });
   });
 
+  it('accepts the original widget\'s data-api-url, which named the chat endpoint itself', () => {
+    for (const apiUrl of ['https://api.example.com/chat', 'https://api.example.com/chat/', 'https://api.example.com/']) {
+      expect(parseConfig({ apiUrl, apiKey: 'k' })).toMatchObject({ ok: true, config: { apiUrl: 'https://api.example.com' } });
+    }
+    expect(parseConfig({ apiUrl: 'https://example.com/support/chat', apiKey: 'k' })).toMatchObject({ config: { apiUrl: 'https://example.com/support' } });
+  });
+
   it('treats data-open="false" as closed', () => {
     expect(parseConfig({ ...base, open: 'false' })).toMatchObject({ config: { open: false } });
   });

@@ -20,6 +20,7 @@ export const MessageModel = t.Object(
     firstTokenMs: Nullable(t.Number({ description: 'Milliseconds from the model call to its first token.' })),
     totalMs: Nullable(t.Number({ description: 'Milliseconds the whole reply took.' })),
     feedback: Nullable(t.Union([t.Literal('up'), t.Literal('down')])),
+    _id: t.String({ description: 'Same as `id` (kept for clients of the original API).' }),
   },
   { title: 'Message' },
 );
@@ -41,6 +42,9 @@ export const ConversationModel = t.Object(
     totalTokens: t.Integer(),
     lastMessagePreview: Nullable(t.String()),
     lastMessageRole: Nullable(t.Union([t.Literal('user'), t.Literal('assistant')])),
+    _id: t.String({ description: 'Same as `id` (kept for clients of the original API).' }),
+    _creationTime: t.Number({ description: 'Same as `createdAt` (kept for clients of the original API).' }),
+    lastMessage: t.String({ description: 'Same as `lastMessagePreview`, or "" (kept for clients of the original API).' }),
   },
   { title: 'Conversation' },
 );
@@ -58,7 +62,7 @@ const filterFields = {
 export const ListQuery = t.Object(
   {
     ...filterFields,
-    limit: t.Optional(t.Numeric({ minimum: 1, maximum: 100, default: 25 })),
+    limit: t.Optional(t.Numeric({ minimum: 1, maximum: 200, default: 100, description: 'Page size (1 to 200, default 100 as in the original API).' })),
     cursor: t.Optional(t.String({ maxLength: 512, description: 'nextCursor of the previous page.' })),
   },
   { title: 'ConversationListQuery' },
@@ -69,7 +73,13 @@ export const ExportQuery = t.Object(
   { title: 'ExportQuery' },
 );
 
-export const ConversationPage = t.Object({ items: t.Array(ConversationModel), nextCursor: Nullable(t.String()) }, { title: 'ConversationPage' });
+export const ConversationPage = t.Object(
+  {
+    conversations: t.Array(ConversationModel),
+    nextCursor: Nullable(t.String({ description: 'Pass as `cursor` for the next page; null on the last page.' })),
+  },
+  { title: 'ConversationPage' },
+);
 
 export const StatsQuery = t.Object({
   from: t.Optional(t.Numeric({ minimum: 0 })),

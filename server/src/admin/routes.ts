@@ -5,6 +5,7 @@ import { AppError, commonErrors, ErrorBody } from '../errors.ts';
 import { adminAccess, type Limiters } from '../security/access.ts';
 import type { ChatStore, ConversationFilter } from '../store/types.ts';
 import { exportStream } from './export.ts';
+import { withLegacyConversationFields, withLegacyThreadFields } from './legacy.ts';
 import { ConversationPage, ExportQuery, IdParams, ListQuery, StatsModel, StatsQuery, ThreadModel } from './model.ts';
 
 const DAY_MS = 86_400_000;
@@ -18,17 +19,24 @@ export function adminRoutes({ config, store, limiters }: { config: AppConfig; st
   const notFound = () => new AppError(404, 'conversation_not_found', 'No conversation with that id.');
   return new Elysia({ name: 'admin-routes', seed: config, prefix: '/v1/admin' })
     .use(adminAccess({ config, limiters }))
-    .get('/conversations', ({ query }) => store.listConversations({ ...filterOf(query), limit: query.limit ?? 25, cursor: query.cursor ?? null }), {
+    .get(
+      '/conversations',
+      async ({ query }) => {
+        const page = await store.listConversations({ ...filterOf(query), limit: query.limit ?? 100, cursor: query.cursor ?? null });
+        return { conversations: page.items.map(withLegacyConversationFields), nextCursor: page.nextCursor };
+      },
+      {
       query: ListQuery,
       response: { 200: ConversationPage, ...commonErrors },
-      detail: { tags: ['Admin'], summary: 'List conversations, newest activity first', description: 'Cursor-paginated; filter by full-text `q`, date range, problem replies and feedback.' },
-    })
+        detail: { tags: ['Admin'], summary: 'List conversations, newest activity first', description: 'Cursor-paginated; filter by full-text `q`, date range, problem replies and feedback.' },
+      },
+    )
     .get(
       '/conversations/:id',
       async ({ params }) => {
         const thread = await store.getThread(params.id);
         if (!thread) throw notFound();
-        return thread;
+        return withLegacyThreadFields(thread);
       },
       { params: IdParams, response: { 200: ThreadModel, ...commonErrors, 404: ErrorBody }, detail: { tags: ['Admin'], summary: 'One conversation with all its messages' } },
     )

@@ -121,7 +121,7 @@ export interface ConversationFilter {
 }
 
 export interface ListConversationsInput extends ConversationFilter {
-  /** 1..100 */
+  /** 1..200 */
   limit: number;
   /** Opaque, from a previous page's `nextCursor`. */
   cursor?: string | null;

@@ -61,7 +61,8 @@ function parseApiUrl(value: string | null): string | null {
   try {
     const url = new URL(value);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
-    return url.href.replace(/\/+$/, '');
+    // The original widget took the chat endpoint itself (…/chat); both forms name the same server.
+    return url.href.replace(/\/+$/, '').replace(/\/chat$/, '');
   } catch {
     return null;
   }

@@ -83,8 +83,11 @@ export function createAdminApi({ baseUrl, adminKey, fetch = globalThis.fetch, ti
 
   return {
     async listConversations({ cursor, ...query }) {
-      const page = await settle(() => client.v1.admin.conversations.get({ query: { ...query, ...(cursor ? { cursor } : {}) } }));
-      return required(page, '/v1/admin/conversations');
+      const page = required(
+        await settle(() => client.v1.admin.conversations.get({ query: { ...query, ...(cursor ? { cursor } : {}) } })),
+        '/v1/admin/conversations',
+      );
+      return { items: page.conversations, nextCursor: page.nextCursor };
     },
     getThread(conversationId) {
       return settle(() => client.v1.admin.conversations({ id: conversationId }).get());
