@@ -43,6 +43,13 @@ export interface HoldRow {
 }
 
 const STREAMS_PER_CLIENT = 2500;
+/**
+ * New streams per second, all clients together. Opening a stream is a full chat turn start (SQLite write, upstream
+ * request); faster than the server can start them, its accept queue overflows and the kernel resets connections,
+ * which would measure the ramp rather than holding.
+ */
+const OPEN_PER_SECOND = 250;
+const BATCH = 10;
 /** A slow model: a token every 5 s keeps every stream alive without turning the test into a throughput test. */
 const SLOW_REPLY = { tokens: 10_000, firstDelayMs: 1000, delayMs: 5000 };
 
@@ -82,14 +89,15 @@ export async function measureOpenStreams(
     await Bun.sleep(1000);
     const rssBefore = residentBytes(holder.pid);
 
+    const clientCount = Math.ceil(wanted / STREAMS_PER_CLIENT);
     const clients = await Promise.all(
-      Array.from({ length: Math.ceil(wanted / STREAMS_PER_CLIENT) }, (_, index) =>
+      Array.from({ length: clientCount }, (_, index) =>
         openHeldStreams({
           mode: 'hold',
           tag: `hold${level.streams}c${index}`,
           count: Math.min(STREAMS_PER_CLIENT, wanted - index * STREAMS_PER_CLIENT),
-          batch: 50,
-          batchEveryMs: 50,
+          batch: BATCH,
+          batchEveryMs: (BATCH * clientCount * 1000) / OPEN_PER_SECOND,
           target: holder.target,
         }),
       ),
@@ -144,7 +152,7 @@ export function openStreamsTable(rows: HoldRow[], fdLimit: number): Table {
       bytes(perStream(row)),
     ]),
     notes: [
-      `The upstream sends a token every ${SLOW_REPLY.delayMs / 1000} s; a stream counts as held once its \`start\` event arrived, and must not end before the benchmark closes it.`,
+      `Streams are opened at ${OPEN_PER_SECOND}/s; the upstream sends a token every ${SLOW_REPLY.delayMs / 1000} s; a stream counts as held once its first event arrived, and must not end before the benchmark closes it.`,
       `RSS is VmRSS of the server process from /proc, taken after a warm-up and again ~3 s after the last stream opened (max of 3 samples). Clients: one process per ${count(STREAMS_PER_CLIENT)} streams.`,
       `Each stream costs the server two file descriptors (the client socket and its upstream request). This machine caps a process at ${count(fdLimit)} open files (hard limit, cannot be raised here), so the largest level is cut to what fits with a reserve; a production host (Docker's default is 1,048,576) has no such cap.`,
       'The bare proxy holds the same streams with nothing but Bun.serve and fetch: its cost per stream is what Bun itself needs; the difference is the server\'s own.',

@@ -187,14 +187,15 @@ export async function startServerProcess(options: {
   });
   closeSync(log);
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 20_000;
+  // Generous: a server opening an older file runs its schema migrations before it listens (a minute at 1M messages).
+  const deadline = Date.now() + 180_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`the server exited at start (code ${child.exitCode}):\n${readFileSync(logPath, 'utf8').slice(-2000)}`);
     const healthy = await fetch(`${url}/health`).then((response) => response.ok, () => false);
     if (healthy) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`the server did not answer /health within 20 s; see ${logPath}`);
+      throw new Error(`the server did not answer /health within 180 s; see ${logPath}`);
     }
     await Bun.sleep(50);
   }

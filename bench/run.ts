@@ -32,8 +32,8 @@ interface Plan {
 
 const FULL: Plan = {
   ttft: [
-    { concurrency: 1, tokens: 4, warmupMs: 500, durationMs: 5000, rounds: 3 },
-    { concurrency: 100, tokens: 40, warmupMs: 2500, durationMs: 5000, rounds: 3 },
+    { concurrency: 1, tokens: 4, warmupMs: 500, durationMs: 6000, rounds: 2 },
+    { concurrency: 100, tokens: 40, warmupMs: 2500, durationMs: 6000, rounds: 2 },
     { concurrency: 1000, tokens: 40, warmupMs: 3000, durationMs: 5000, rounds: 2 },
   ],
   throughput: { concurrency: 64, warmupMs: 2000, durationMs: 10_000, tokens: 10 },

@@ -100,36 +100,52 @@ export interface AdminCase {
   label: string;
   path: string;
   summary: Summary;
-  items: number;
+  /** Conversations in the answer; null for answers that are not lists or threads (stats). */
+  items: number | null;
 }
 
-async function adminGet(url: string): Promise<{ items?: unknown[]; nextCursor?: string | null; conversation?: unknown }> {
+interface AdminReply {
+  /** The list: `conversations` in the server's schema (docs/API.md says `items`; both are read). */
+  conversations?: unknown[];
+  items?: unknown[];
+  nextCursor?: string | null;
+  conversation?: unknown;
+}
+
+async function adminGet(url: string): Promise<AdminReply> {
   const response = await fetch(url, { headers: { 'x-admin-api-key': BENCH_ADMIN_KEY } });
   if (!response.ok) throw new Error(`${url} answered ${response.status}: ${(await response.text()).slice(0, 200)}`);
-  return (await response.json()) as never;
+  return (await response.json()) as AdminReply;
 }
 
+const listOf = (reply: AdminReply) => reply.conversations ?? reply.items;
+
 /** The admin API over HTTP against a server process opened on the seeded file; `samples` timed requests per case. */
-export async function measureAdmin(upstream: Upstream, samples: number): Promise<{ cases: AdminCase[]; conversations: number; messages: number }> {
-  const server = await startServerProcess({ upstreamUrl: upstream.url, databasePath: SEED_PATH, name: 'server-admin' });
+export async function measureAdmin(
+  upstream: Upstream,
+  samples: number,
+  databasePath = SEED_PATH,
+): Promise<{ cases: AdminCase[]; conversations: number; messages: number }> {
+  const server = await startServerProcess({ upstreamUrl: upstream.url, databasePath, name: 'server-admin' });
   try {
     const base = `${server.url}/v1/admin`;
     // Walk 100 pages of 100 to get a cursor 10,000 rows deep, as a dashboard user paging far back would.
     let cursor: string | null | undefined = null;
+    let depth = 0;
     for (let page = 0; page < 100; page += 1) {
-      const listed = await adminGet(`${base}/conversations?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      const listed: AdminReply = await adminGet(`${base}/conversations?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      if (!listed.nextCursor) break;
       cursor = listed.nextCursor;
-      if (!cursor) break;
+      depth += 100;
     }
-    const first = (await adminGet(`${base}/conversations?limit=1`)).items?.[0] as { id: string } | undefined;
+    const first = listOf(await adminGet(`${base}/conversations?limit=1`))?.[0] as { id: string } | undefined;
     const weekAgo = Date.now() - 7 * 86_400_000;
-    const stats = (await (await fetch(`${base}/stats?from=0&to=${Date.now()}`, { headers: { 'x-admin-api-key': BENCH_ADMIN_KEY } })).json()) as {
-      totals?: { conversations: number; messages: number };
-    };
+    // The stats range is capped at 366 days; the seed spans 90.
+    const stats = (await adminGet(`${base}/stats?from=${Date.now() - 365 * 86_400_000}&to=${Date.now()}`)) as { totals?: { conversations: number; messages: number } };
 
     const cases: Array<[string, string]> = [
       ['list, first page (25)', '/conversations?limit=25'],
-      ['list, page 10,000 rows deep (cursor)', `/conversations?limit=25&cursor=${encodeURIComponent(cursor ?? '')}`],
+      [`list, page ${depth.toLocaleString('en-US')} rows deep (cursor)`, `/conversations?limit=25${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`],
       ['list, problem=any', '/conversations?limit=25&problem=any'],
       ['list, feedback=down, last 7 days', `/conversations?limit=25&feedback=down&from=${weekAgo}`],
       ['search q=refund (common word)', '/conversations?limit=25&q=refund'],
@@ -148,7 +164,7 @@ export async function measureAdmin(upstream: Upstream, samples: number): Promise
         await adminGet(base + path);
         timings.push(performance.now() - started);
       }
-      results.push({ label, path, summary: summarize(timings), items: reply.items?.length ?? (reply.conversation ? 1 : 0) });
+      results.push({ label, path, summary: summarize(timings), items: listOf(reply)?.length ?? (reply.conversation ? 1 : null) });
     }
     return { cases: results, conversations: stats.totals?.conversations ?? Number.NaN, messages: stats.totals?.messages ?? Number.NaN };
   } finally {
@@ -160,7 +176,7 @@ export function adminTable(result: { cases: AdminCase[]; conversations: number; 
   return {
     title: `Admin API latency at ${count(result.conversations)} conversations / ${count(result.messages)} messages (SQLite, over HTTP)`,
     columns: ['Request', 'Items', 'p50', 'p95', 'max'],
-    rows: result.cases.map((c) => [c.label, count(c.items), ms(c.summary.p50, 2), ms(c.summary.p95, 2), ms(c.summary.max, 2)]),
+    rows: result.cases.map((c) => [c.label, c.items === null ? '—' : count(c.items), ms(c.summary.p50, 2), ms(c.summary.p95, 2), ms(c.summary.max, 2)]),
     notes: [`${samples} sequential requests per row after one warm-up request, client → server process → SQLite file seeded by scripts/seed.ts (90 days of history).`],
   };
 }

@@ -81,32 +81,23 @@ describe('SqliteStore specifics', () => {
     await reopened.close();
   });
 
-  it('re-keys messages written under schema version 1 so that search and threads keep working', async () => {
-    const v1 = openSqliteDatabase(file, { migrations: MIGRATIONS.filter((migration) => migration.version === 1) });
-    v1.exec(`INSERT INTO conversations (seq, id, session_id, created_at, updated_at) VALUES
-      (1, 'c1', 's1', 10, 30), (2, 'c2', 's2', 20, 40)`);
-    // Version 1 keys: one global sequence, conversations interleaved.
-    v1.exec(`INSERT INTO messages (seq, id, conversation_seq, role, content, status, created_at) VALUES
-      (1, 'm1', 1, 'user', 'first question about invoices', 'complete', 10),
-      (2, 'm2', 2, 'user', 'parcel missing', 'complete', 20),
-      (3, 'm3', 1, 'assistant', 'invoice resent', 'complete', 30),
-      (4, 'm4', 2, 'assistant', 'parcel found', 'complete', 40)`);
-    v1.close();
-
+  it('keeps the full-text index consistent with the messages through every state of a turn and a delete', async () => {
     const store = await openSqliteStore(file);
-    expect(versionsIn(file).map((row) => row.version)).toEqual([1, 2]);
+    const started = await store.startTurn({ sessionId: 'fts', content: 'where is my parcel', model: null, historyLimit: 10, now: 10 });
+    const indexedRows = (db: Database) => db.query<{ n: number }, []>('SELECT count(*) AS n FROM messages_fts_docsize').get()!.n;
     const check = new Database(file);
+    expect(indexedRows(check)).toBe(2); // the question and the (empty) placeholder
+    await store.finishTurn({ assistantMessageId: started.assistantMessage.id, content: 'parcel found', status: 'complete', now: 20 });
+    const silent = await store.startTurn({ sessionId: 'fts', content: 'and the invoice', model: null, historyLimit: 10, now: 30 });
+    await store.finishTurn({ assistantMessageId: silent.assistantMessage.id, content: '', status: 'error', errorCode: 'upstream_timeout', now: 40 });
+    expect(indexedRows(check)).toBe(4);
     // Throws SQLITE_CORRUPT_VTAB when the index and the messages disagree.
     check.exec("INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)");
-    expect(check.query<{ seq: number }, []>('SELECT seq FROM messages ORDER BY seq').all().map((row) => row.seq)).toEqual([
-      2 ** 20, 2 ** 20 + 1, 2 * 2 ** 20, 2 * 2 ** 20 + 1,
-    ]);
+    expect((await store.listConversations({ limit: 10, q: 'found' })).items).toHaveLength(1);
+    expect(await store.deleteConversation(started.conversation.id)).toBe(true);
+    expect(indexedRows(check)).toBe(0);
+    check.exec("INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)");
     check.close();
-    expect((await store.listConversations({ limit: 10, q: 'invoice' })).items.map((item) => item.id)).toEqual(['c1']);
-    expect((await store.listConversations({ limit: 10, q: 'parcel' })).items.map((item) => item.id)).toEqual(['c2']);
-    expect((await store.getThread('c1'))?.messages.map((message) => message.id)).toEqual(['m1', 'm3']);
-    const next = await store.startTurn({ sessionId: 's2', content: 'thanks for the parcel', model: null, historyLimit: 10, now: 50 });
-    expect(next.history.map((message) => message.id)).toEqual(['m2', 'm4', next.userMessage.id]);
     await store.close();
   });
 

@@ -96,31 +96,6 @@ export const MIGRATIONS: readonly Migration[] = [
       END;
     `,
   },
-  {
-    version: 2,
-    name: 'message keys carry their conversation',
-    // Re-keys messages written under version 1 to conversation.seq * 2^20 + position (see sqlite-keys.ts; the
-    // constant is spelled out because a migration must not change when the code does). Only rows whose key
-    // changes are touched, so a file already keyed this way migrates at once. Keys go negative first so that no
-    // new key collides with an old one mid-update; the full-text rows move with them.
-    sql: `
-      CREATE TEMP TABLE message_keys (old_seq INTEGER PRIMARY KEY, new_seq INTEGER NOT NULL);
-      INSERT INTO message_keys (old_seq, new_seq)
-        SELECT old_seq, new_seq FROM (
-          SELECT seq AS old_seq, conversation_seq * 1048576
-                 + row_number() OVER (PARTITION BY conversation_seq ORDER BY created_at, seq) - 1 AS new_seq
-          FROM messages
-          WHERE conversation_seq IN (SELECT conversation_seq FROM messages WHERE seq >> 20 != conversation_seq))
-        WHERE old_seq != new_seq;
-      INSERT INTO messages_fts (messages_fts, rowid, content)
-        SELECT 'delete', m.seq, m.content FROM message_keys k JOIN messages m ON m.seq = k.old_seq;
-      UPDATE messages SET seq = -seq WHERE seq IN (SELECT old_seq FROM message_keys);
-      UPDATE messages SET seq = (SELECT new_seq FROM message_keys WHERE old_seq = -messages.seq) WHERE seq < 0;
-      INSERT INTO messages_fts (rowid, content)
-        SELECT m.seq, m.content FROM message_keys k JOIN messages m ON m.seq = k.new_seq;
-      DROP TABLE message_keys;
-    `,
-  },
 ];
 
 export function currentSchemaVersion(db: Database): number {
