@@ -100,6 +100,10 @@ describe('smoke arguments and report', () => {
       timeoutMs: 30_000,
     });
     expect(parseSmokeArgs(['http://localhost:4000', '--api-key=k2', '--timeout', '500'], {})).toMatchObject({ apiKey: 'k2', insecure: false, timeoutMs: 500 });
+    expect(parseSmokeArgs(['http://localhost:4000', '--dashboard-url', 'http://localhost:3000/'], { WIDGET_API_KEY: 'k' })).toMatchObject({
+      dashboardUrl: 'http://localhost:3000',
+    });
+    expect(parseSmokeArgs(['http://localhost:4000', '--dashboard-url=localhost:3000'], { WIDGET_API_KEY: 'k' })).toEqual({ error: expect.stringContaining('dashboard URL') });
   });
 
   it('refuses unknown options, a second URL and a URL without a scheme', () => {

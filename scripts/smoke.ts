@@ -1,11 +1,16 @@
 /**
- * Smoke test of a running deployment: `bun run smoke <base-url> [--api-key KEY] [--insecure] [--timeout MS]`.
+ * Smoke test of a running deployment:
+ * `bun run smoke <base-url> [--api-key KEY] [--dashboard-url URL] [--insecure] [--timeout MS]`.
+ * The dashboard is looked for at the base URL (one domain behind Caddy) unless --dashboard-url names another
+ * (a local `bun run start` serves it on :3000).
  * One PASS/FAIL line per check, a summary line, exit 1 when any check fails (2 on bad usage).
  * It talks to the real model: a deployment whose LLM is not configured fails the chat checks, on purpose.
  */
 
 export interface SmokeOptions {
   baseUrl: string;
+  /** Where the dashboard answers; the base URL when not given. */
+  dashboardUrl?: string;
   apiKey: string;
   /** Accept any certificate (Caddy's internal CA on localhost or a private network). */
   insecure: boolean;
@@ -20,19 +25,23 @@ export interface CheckResult {
 
 type Fetch = (url: string, init?: RequestInit & { tls?: { rejectUnauthorized?: boolean } }) => Promise<Response>;
 
-const USAGE = 'usage: bun run smoke <base-url> [--api-key KEY] [--insecure] [--timeout MS]  (the key may come from WIDGET_API_KEY)';
+const USAGE =
+  'usage: bun run smoke <base-url> [--api-key KEY] [--dashboard-url URL] [--insecure] [--timeout MS]  (the key may come from WIDGET_API_KEY)';
 
 export function parseSmokeArgs(argv: string[], env: Record<string, string | undefined>): SmokeOptions | { error: string } {
   let baseUrl: string | undefined;
   let apiKey = env.WIDGET_API_KEY ?? '';
   let insecure = false;
   let timeoutMs = 30_000;
+  let dashboardUrl: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--insecure') insecure = true;
     else if (arg === '--api-key') apiKey = argv[++i] ?? '';
     else if (arg.startsWith('--api-key=')) apiKey = arg.slice('--api-key='.length);
     else if (arg === '--timeout') timeoutMs = Number(argv[++i]);
+    else if (arg === '--dashboard-url') dashboardUrl = argv[++i] ?? '';
+    else if (arg.startsWith('--dashboard-url=')) dashboardUrl = arg.slice('--dashboard-url='.length);
     else if (arg === '--help' || arg === '-h') return { error: USAGE };
     else if (arg.startsWith('-')) return { error: `unknown option ${arg}\n${USAGE}` };
     else if (baseUrl === undefined) baseUrl = arg;
@@ -42,7 +51,16 @@ export function parseSmokeArgs(argv: string[], env: Record<string, string | unde
   if (!/^https?:\/\/[^/]+/.test(baseUrl)) return { error: `the base URL must start with http:// or https://, got ${baseUrl}` };
   if (!apiKey) return { error: `no widget API key: set WIDGET_API_KEY or pass --api-key\n${USAGE}` };
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) return { error: '--timeout must be a positive number of milliseconds' };
-  return { baseUrl: baseUrl.replace(/\/+$/, ''), apiKey, insecure, timeoutMs };
+  if (dashboardUrl !== undefined && !/^https?:\/\/[^/]+/.test(dashboardUrl)) {
+    return { error: `the dashboard URL must start with http:// or https://, got ${dashboardUrl}` };
+  }
+  return {
+    baseUrl: baseUrl.replace(/\/+$/, ''),
+    apiKey,
+    insecure,
+    timeoutMs,
+    ...(dashboardUrl ? { dashboardUrl: dashboardUrl.replace(/\/+$/, '') } : {}),
+  };
 }
 
 /** A failed expectation inside a check; its message is the FAIL line's detail. */
@@ -93,8 +111,8 @@ async function readNdjson(response: Response): Promise<Array<Record<string, unkn
 }
 
 export function smokeChecks(options: SmokeOptions, fetchImpl: Fetch = fetch): Array<{ name: string; run: () => Promise<string> }> {
-  const request = (path: string, init: RequestInit = {}) =>
-    fetchImpl(`${options.baseUrl}${path}`, {
+  const request = (path: string, init: RequestInit = {}, base = options.baseUrl) =>
+    fetchImpl(`${base}${path}`, {
       ...init,
       signal: AbortSignal.timeout(options.timeoutMs),
       ...(options.insecure ? { tls: { rejectUnauthorized: false } } : {}),
@@ -179,7 +197,7 @@ export function smokeChecks(options: SmokeOptions, fetchImpl: Fetch = fetch): Ar
     {
       name: 'dashboard login',
       async run() {
-        const response = await request('/login');
+        const response = await request('/login', {}, options.dashboardUrl ?? options.baseUrl);
         const text = await response.text();
         expectStatus(response, 200, text);
         const type = response.headers.get('content-type') ?? '';
