@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { Subprocess } from 'bun';
 import type { ClientJob, HoldOpened, HoldResult, RunResult } from './load-client.ts';
 import { parseTagged, type Tag } from './protocol.ts';
+import { NO_LIMITS_ENV } from '../server/test/support/server.ts';
 
 export const ROOT = new URL('../', import.meta.url).pathname;
 export const DATA_DIR = join(ROOT, 'bench/.data');
@@ -172,12 +173,7 @@ export async function startServerProcess(options: {
       OPENAI_MODEL: 'bench-model',
       OPENAI_TIMEOUT_MS: '600000',
       OPENAI_IDLE_TIMEOUT_MS: '120000',
-      RATE_LIMIT_CHAT_PER_IP: '0',
-      RATE_LIMIT_CHAT_PER_SESSION: '0',
-      RATE_LIMIT_ADMIN_PER_IP: '0',
-      BUDGET_TOKENS_PER_SESSION: '0',
-      BUDGET_TOKENS_PER_IP: '0',
-      BUDGET_TOKENS_PER_DAY: '0',
+      ...NO_LIMITS_ENV,
       BUN_CONFIG_MAX_HTTP_REQUESTS: MAX_HTTP_REQUESTS,
       ...options.env,
     },

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
 import { createApp } from '../src/app.ts';
 import { describeRoutes, generateCases, type HostileCase, type RouteInfo } from './support/hostile-cases.ts';
 import { answerOf, rawRequest, verdict, type Answer } from './support/hostile-http.ts';
-import { startTestServer, type TestServer } from './support/server.ts';
+import { NO_LIMITS_ENV, startTestServer, type TestServer } from './support/server.ts';
 
 let server: TestServer;
 let routes: RouteInfo[];
@@ -20,12 +20,7 @@ beforeAll(async () => {
       CORS_ORIGIN: 'https://good.example.com',
       DEMO_PAGE: 'true',
       // Limits off: this suite is about input handling; the limits have their own attacks in security-*.test.ts.
-      RATE_LIMIT_CHAT_PER_IP: '0',
-      RATE_LIMIT_CHAT_PER_SESSION: '0',
-      RATE_LIMIT_ADMIN_PER_IP: '0',
-      BUDGET_TOKENS_PER_SESSION: '0',
-      BUDGET_TOKENS_PER_IP: '0',
-      BUDGET_TOKENS_PER_DAY: '0',
+      ...NO_LIMITS_ENV,
     },
   });
   const doc = (await (await fetch(`${server.url}/v1/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };

@@ -16,6 +16,16 @@ import { startFakeLlm, type FakeLlm } from './fake-llm.ts';
 export const TEST_WIDGET_KEY = 'test-widget-key-0123456789abcdef';
 export const TEST_ADMIN_KEY = 'test-admin-key-0123456789abcdef';
 
+/** Every rate limit and budget off: for suites about something else that send many requests from one address. */
+export const NO_LIMITS_ENV = {
+  RATE_LIMIT_CHAT_PER_IP: '0',
+  RATE_LIMIT_CHAT_PER_SESSION: '0',
+  RATE_LIMIT_ADMIN_PER_IP: '0',
+  BUDGET_TOKENS_PER_SESSION: '0',
+  BUDGET_TOKENS_PER_IP: '0',
+  BUDGET_TOKENS_PER_DAY: '0',
+} as const;
+
 export interface TestServer {
   url: string;
   port: number;
