@@ -3,7 +3,7 @@
  * dashboard) whose model answers errors, and must say which checks failed and exit non-zero.
  * Its passing run over HTTPS through Caddy is in appliance.test.ts.
  */
-import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from 'bun:test';
+import { afterAll, describe, expect, it, setDefaultTimeout } from 'bun:test';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +19,9 @@ let fakeLlm: FakeLlm;
 let server: RunningProcess;
 let baseUrl: string;
 
-beforeAll(async () => {
+// Setup runs at module scope, not in beforeAll: bun test kills every process a hook or test spawned when any test
+// times out, even a stale timer (oven-sh/bun#39657), and processes spawned at module scope are not tracked.
+await (async () => {
   fakeLlm = await startFakeLlm({ kind: 'status', status: 500, message: 'the model is down' });
   const bundle = join(tempDir, 'chat-widget.js');
   await Bun.write(bundle, 'window.smokeBundleLoaded = true;\n');
@@ -40,7 +42,7 @@ beforeAll(async () => {
     },
   });
   await waitUntil(server, 'GET /health answered', async () => (await fetch(`${baseUrl}/health`)).ok);
-});
+})();
 
 afterAll(async () => {
   await server?.stop();

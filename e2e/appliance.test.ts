@@ -3,7 +3,7 @@
  * COPY lines and `bun` RUN steps), the server and dashboard run from those directories with the image CMD and
  * the environment compose.yaml gives them, and a real Caddy on the real Caddyfile fronts them over HTTPS.
  */
-import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from 'bun:test';
+import { afterAll, describe, expect, it, setDefaultTimeout } from 'bun:test';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -89,7 +89,9 @@ async function startService(service: 'server' | 'dashboard', env: Record<string,
   return running;
 }
 
-beforeAll(async () => {
+// Setup runs at module scope, not in beforeAll: bun test kills every process a hook or test spawned when any test
+// times out, even a stale timer (oven-sh/bun#39657), and processes spawned at module scope are not tracked.
+await (async () => {
   image = await replayDockerBuild({ contextDir: REPO_ROOT, dockerfile: await Bun.file(join(REPO_ROOT, 'Dockerfile')).text(), targets: ['server', 'dashboard'], outDir: join(tempDir, 'image') });
   fakeLlm = await startFakeLlm();
 
@@ -132,7 +134,7 @@ beforeAll(async () => {
       DASHBOARD_UPSTREAM: `127.0.0.1:${dashboardPort}`,
     },
   });
-}, 240_000);
+})();
 
 afterAll(async () => {
   await browser?.close();

@@ -3,7 +3,7 @@
  * the login rate limit, CSRF on plain http and behind a TLS proxy, and refusing weak production secrets.
  * Runs the BUILT dashboard against the real server (startTestServer) and Debian's Chromium.
  */
-import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from 'bun:test';
+import { afterAll, describe, expect, it, setDefaultTimeout } from 'bun:test';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { newSession, signSession } from '../dashboard/src/lib/server/session.ts';
 import { startTestServer, type TestServer } from '../server/test/support/server.ts';
@@ -16,11 +16,13 @@ let server: TestServer;
 let dashboard: RunningDashboard;
 let browser: Browser;
 
-beforeAll(async () => {
+// Setup runs at module scope, not in beforeAll: bun test kills every process a hook or test spawned when any test
+// times out, even a stale timer (oven-sh/bun#39657), and processes spawned at module scope are not tracked.
+await (async () => {
   server = await startTestServer({ env: { RATE_LIMIT_ADMIN_PER_IP: '100000' } });
   dashboard = await startDashboard({ apiUrl: server.url, adminKey: server.adminKey });
   browser = await launchBrowser();
-});
+})();
 
 afterAll(async () => {
   await browser?.close();

@@ -3,7 +3,7 @@
  * live updates without a reload, delete, JSONL/CSV exports with the current filters, and the admin key never
  * reaching the browser. The BUILT dashboard runs against the real server, seeded through real chat turns.
  */
-import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from 'bun:test';
+import { afterAll, describe, expect, it, setDefaultTimeout } from 'bun:test';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -25,7 +25,9 @@ let conversationIds: Map<string, string>;
 /** Every response body the browser received, for the admin-key check. */
 const bodies: Array<Promise<{ url: string; text: string }>> = [];
 
-beforeAll(async () => {
+// Setup runs at module scope, not in beforeAll: bun test kills every process a hook or test spawned when any test
+// times out, even a stale timer (oven-sh/bun#39657), and processes spawned at module scope are not tracked.
+await (async () => {
   const clock = shiftableClock();
   server = await startTestServer({ env: { RATE_LIMIT_ADMIN_PER_IP: '100000', RATE_LIMIT_CHAT_PER_IP: '100000', RATE_LIMIT_CHAT_PER_SESSION: '100000' }, now: clock.now });
   conversationIds = await seedSupportInbox(server, clock);
@@ -49,7 +51,7 @@ beforeAll(async () => {
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { name: 'Conversations' }).waitFor();
   await page.close();
-});
+})();
 
 afterAll(async () => {
   await context?.close();

@@ -1,5 +1,5 @@
 /** The widget in a real Chromium against the real server: streaming, stop, retry, restore, new conversation, feedback. */
-import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
+import { afterAll, describe, expect, it } from 'bun:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchBrowser } from './support/browser.ts';
 import { assertBundleBuilt, SESSION_KEY, startHostSite, waitForReplyDone, type HostSite } from './support/widget-harness.ts';
@@ -10,12 +10,14 @@ let server: TestServer;
 let site: HostSite;
 let browser: Browser;
 
-beforeAll(async () => {
+// Setup runs at module scope, not in beforeAll: bun test kills every process a hook or test spawned when any test
+// times out, even a stale timer (oven-sh/bun#39657), and processes spawned at module scope are not tracked.
+await (async () => {
   assertBundleBuilt();
   site = startHostSite();
   server = await startTestServer({ env: { CORS_ORIGIN: site.origin } });
   browser = await launchBrowser();
-});
+})();
 
 afterAll(async () => {
   await browser?.close();

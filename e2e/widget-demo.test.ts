@@ -2,7 +2,7 @@
  * What a newcomer sees first: the demo page the server itself serves at `/` (its own template, its own CSP), and an
  * embed snippet written for the original widget, whose data-api-url named the `/chat` endpoint.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
+import { afterAll, describe, expect, it } from 'bun:test';
 import type { Browser } from 'playwright-core';
 import { startTestServer, type TestServer } from '../server/test/support/server.ts';
 import { hostPage } from './fixtures/host-pages.ts';
@@ -13,12 +13,14 @@ let server: TestServer;
 let site: HostSite;
 let browser: Browser;
 
-beforeAll(async () => {
+// Setup runs at module scope, not in beforeAll: bun test kills every process a hook or test spawned when any test
+// times out, even a stale timer (oven-sh/bun#39657), and processes spawned at module scope are not tracked.
+await (async () => {
   assertBundleBuilt();
   site = startHostSite();
   server = await startTestServer({ env: { DEMO_PAGE: 'true', CORS_ORIGIN: site.origin } });
   browser = await launchBrowser();
-});
+})();
 
 afterAll(async () => {
   await browser?.close();

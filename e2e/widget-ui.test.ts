@@ -1,5 +1,5 @@
 /** The widget's look and reach: isolation from hostile host CSS, mobile, RTL, keyboard, axe-core, the JS API, screenshots. */
-import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
+import { afterAll, describe, expect, it } from 'bun:test';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import axe from 'axe-core';
@@ -15,13 +15,15 @@ let browser: Browser;
 
 const MARKDOWN_REPLY = ['Here is how to **plant tulips**:\n\n', '1. Pick a *sunny* spot\n', '2. Dig 15 cm deep\n', '3. Water well\n\n', 'Check soil with `ph-test`:\n\n', '```sh\nph-test --bed north\n```\n\n', 'More at [our guide](https://example.com/tulips).'];
 
-beforeAll(async () => {
+// Setup runs at module scope, not in beforeAll: bun test kills every process a hook or test spawned when any test
+// times out, even a stale timer (oven-sh/bun#39657), and processes spawned at module scope are not tracked.
+await (async () => {
   assertBundleBuilt();
   mkdirSync(SCREENSHOTS_DIR, { recursive: true });
   site = startHostSite();
   server = await startTestServer({ env: { CORS_ORIGIN: site.origin } });
   browser = await launchBrowser();
-});
+})();
 
 afterAll(async () => {
   await browser?.close();

@@ -1,5 +1,5 @@
 /** The XSS catalogue, sent as visitor messages and streamed back as model replies: nothing may execute or stay active. */
-import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
+import { afterAll, describe, expect, it } from 'bun:test';
 import type { Browser } from 'playwright-core';
 import { launchBrowser } from './support/browser.ts';
 import { assertBundleBuilt, startHostSite, waitForReplyDone, type HostSite } from './support/widget-harness.ts';
@@ -11,12 +11,14 @@ let server: TestServer;
 let site: HostSite;
 let browser: Browser;
 
-beforeAll(async () => {
+// Setup runs at module scope, not in beforeAll: bun test kills every process a hook or test spawned when any test
+// times out, even a stale timer (oven-sh/bun#39657), and processes spawned at module scope are not tracked.
+await (async () => {
   assertBundleBuilt();
   site = startHostSite();
   server = await startTestServer({ env: { CORS_ORIGIN: site.origin, RATE_LIMIT_CHAT_PER_IP: '100000', RATE_LIMIT_CHAT_PER_SESSION: '100000' } });
   browser = await launchBrowser();
-});
+})();
 
 afterAll(async () => {
   await browser?.close();
