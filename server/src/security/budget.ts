@@ -18,15 +18,20 @@ export class DailyBudget {
   private readonly bySession = new Map<string, number>();
   private readonly byIp = new Map<string, number>();
   private total = 0;
+  /** With every budget off nothing is counted: no Map is written on the hot path for a cap that does not exist. */
+  private readonly enabled: boolean;
 
   constructor(
     private readonly limits: BudgetLimits,
     private readonly maxKeys: number,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.enabled = limits.tokensPerDay > 0 || limits.tokensPerIpPerDay > 0 || limits.tokensPerSessionPerDay > 0;
+  }
 
   /** The first scope that has no tokens left today, or null. */
   exhausted(sessionId: string, ip: string): BudgetScope | null {
+    if (!this.enabled) return null;
     this.rollDay();
     const { tokensPerDay, tokensPerIpPerDay, tokensPerSessionPerDay } = this.limits;
     if (tokensPerDay > 0 && this.total >= tokensPerDay) return 'deployment';
@@ -36,7 +41,7 @@ export class DailyBudget {
   }
 
   spend(sessionId: string, ip: string, tokens: number): void {
-    if (tokens <= 0) return;
+    if (tokens <= 0 || !this.enabled) return;
     this.rollDay();
     this.total += tokens;
     add(this.bySession, sessionId, tokens, this.maxKeys);
@@ -45,7 +50,7 @@ export class DailyBudget {
 
   /** Gives back tokens reserved for a turn that used fewer (or never ran); never below zero. */
   refund(sessionId: string, ip: string, tokens: number): void {
-    if (tokens <= 0) return;
+    if (tokens <= 0 || !this.enabled) return;
     this.rollDay();
     this.total = Math.max(0, this.total - tokens);
     for (const [map, key] of [[this.bySession, sessionId], [this.byIp, clientKey(ip)]] as const) {
