@@ -9,13 +9,13 @@ import { chatRoutes } from './chat/routes.ts';
 import { createChatService } from './chat/service.ts';
 import type { AppConfig } from './config.ts';
 import { healthRoutes } from './health/routes.ts';
-import { silentLogger, type Logger } from './http/logger.ts';
+import { silentLogger, type Logger } from './logger.ts';
 import { originGuard } from './http/origin-guard.ts';
 import { requestContext } from './http/request-context.ts';
 import type { LlmProvider } from './llm/types.ts';
-import { createLimiters } from './security/access.ts';
-import type { ChatStore } from './store/types.ts';
-import { widgetRoutes } from './widget/routes.ts';
+import { createLimiters } from './http/access.ts';
+import type { ChatStore } from './store/chat-store.ts';
+import { widgetRoutes } from './embed/routes.ts';
 
 export interface AppDeps {
   config: AppConfig;

@@ -1,6 +1,6 @@
 /** Builds what the model sees: the system prompt, then as much recent history as the message and character limits allow. */
 import type { LlmMessage } from '../llm/types.ts';
-import type { Message } from '../store/types.ts';
+import type { Message } from '../store/chat-store.ts';
 
 export interface HistoryLimits {
   systemPrompt: string;

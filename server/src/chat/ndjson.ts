@@ -1,5 +1,6 @@
 /** Streams a chat turn as NDJSON. The client going away aborts the model call at once (no tokens paid for nobody). */
-import type { StreamEvent, Turn } from './service.ts';
+import type { StreamEvent } from './schemas.ts';
+import type { Turn } from './service.ts';
 
 export const NDJSON_HEADERS = {
   'content-type': 'application/x-ndjson; charset=utf-8',

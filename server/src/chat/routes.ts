@@ -2,9 +2,9 @@
 import { Elysia } from 'elysia';
 import type { AppConfig } from '../config.ts';
 import { AppError, commonErrors, ErrorBody } from '../errors.ts';
-import { consume, reserveBudget, widgetAccess, type Limiters } from '../security/access.ts';
-import type { ChatStore } from '../store/types.ts';
-import { ChatReply, chatRequestSchema, FeedbackReply, FeedbackRequest, HistoryReply, HistoryRequest, StreamEvents } from './model.ts';
+import { consume, reserveBudget, widgetAccess, type Limiters } from '../http/access.ts';
+import type { ChatStore } from '../store/chat-store.ts';
+import { ChatReply, chatRequestSchema, FeedbackReply, FeedbackRequest, HistoryReply, HistoryRequest, StreamEvents } from './schemas.ts';
 import { streamTurn } from './ndjson.ts';
 import type { ChatService, TurnInput } from './service.ts';
 import { LLM_ERROR_STATUS } from '../llm/types.ts';

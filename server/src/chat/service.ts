@@ -5,17 +5,12 @@
  */
 import type { AppConfig } from '../config.ts';
 import { AppError } from '../errors.ts';
-import type { Logger } from '../http/logger.ts';
+import type { Logger } from '../logger.ts';
 import { LlmError, type LlmProvider } from '../llm/types.ts';
 import type { DailyBudget } from '../security/budget.ts';
-import type { ChatStore, MessageStatus, TokenUsage } from '../store/types.ts';
+import type { ChatStore, MessageStatus, TokenUsage } from '../store/chat-store.ts';
 import { buildModelMessages, estimateTokens } from './history.ts';
-import type { StreamEvents } from './model.ts';
-
-export type StreamEvent = typeof StreamEvents.static;
-export type StartEvent = Extract<StreamEvent, { type: 'start' }>;
-export type DoneEvent = Extract<StreamEvent, { type: 'done' }>;
-export type ErrorEvent = Extract<StreamEvent, { type: 'error' }>;
+import type { DoneEvent, ErrorEvent, StartEvent, StreamEvent } from './schemas.ts';
 
 export interface TurnInput {
   sessionId: string;

@@ -1,7 +1,7 @@
 /** Every failure becomes `{ error, code }` with the right status, here and nowhere else. No stack trace leaves. */
 import { AppError } from '../errors.ts';
 import { LLM_ERROR_STATUS, LlmError } from '../llm/types.ts';
-import { StoreError } from '../store/types.ts';
+import { StoreError } from '../store/chat-store.ts';
 
 export interface ErrorReply {
   status: number;

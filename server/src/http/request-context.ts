@@ -8,7 +8,7 @@ import type { AppConfig } from '../config.ts';
 import { resolveClientIp } from '../security/client-ip.ts';
 import { checkBodyHeaders } from './body.ts';
 import { toErrorReply } from './errors.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../logger.ts';
 import { checkJsonValue, checkRequestUrl, pathOf } from './request-guard.ts';
 import { securityHeaders } from './security-headers.ts';
 

@@ -1,5 +1,5 @@
 /** What the chat turn needs from a model provider; `openai.ts` is the real one. */
-import type { TokenUsage } from '../store/types.ts';
+import type { TokenUsage } from './usage.ts';
 
 export interface LlmMessage {
   role: 'system' | 'user' | 'assistant';

@@ -2,10 +2,10 @@
 import { Elysia } from 'elysia';
 import type { AppConfig } from '../config.ts';
 import { AppError } from '../errors.ts';
-import { DailyBudget } from './budget.ts';
-import { clientKey } from './client-ip.ts';
-import { keyCheck } from './keys.ts';
-import { TokenBuckets, type RateDecision } from './token-bucket.ts';
+import { DailyBudget } from '../security/budget.ts';
+import { clientKey } from '../security/client-ip.ts';
+import { keyCheck } from '../security/secrets.ts';
+import { TokenBuckets, type RateDecision } from '../security/token-bucket.ts';
 
 export interface Limiters {
   chatPerIp: TokenBuckets | null;
