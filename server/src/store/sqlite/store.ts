@@ -14,6 +14,7 @@ import { toFtsMatchQuery } from './fts-query.ts';
 import { migrate, MIGRATIONS, type Migration } from './migrations.ts';
 import { MESSAGE_COLUMNS, toConversation, toMessage, type ConversationRow, type MessageRow } from './rows.ts';
 import { readStats } from './stats.ts';
+import { hasPending, indexPending, startFtsIndexer } from './fts-index.ts';
 import {
   StoreError,
   type ChatStore,
@@ -70,10 +71,14 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
 export class SqliteStore implements ChatStore {
   readonly kind = 'sqlite' as const;
 
+  private readonly ftsIndexer: { stop(): void };
+
   constructor(
     private readonly db: Database,
     private readonly clock: () => number,
-  ) {}
+  ) {
+    this.ftsIndexer = startFtsIndexer(db);
+  }
 
   async startTurn(input: StartTurnInput): Promise<StartTurnResult> {
     const now = input.now ?? this.clock();
@@ -273,6 +278,8 @@ export class SqliteStore implements ChatStore {
   private searchPlan(q: string | undefined): SearchPlan {
     const match = toFtsMatchQuery(q);
     if (match === null) return 'matches-first';
+    // Whatever is still queued for the full-text index goes in first: a search always sees every stored message.
+    if (hasPending(this.db)) indexPending(this.db);
     const found = this.db.query<{ n: number }, [string]>(SEARCH_PROBE_SQL).get(match)?.n ?? 0;
     return found > WALK_LIST_ABOVE ? 'walk-list' : 'matches-first';
   }
@@ -342,6 +349,8 @@ export class SqliteStore implements ChatStore {
   }
 
   async close(): Promise<void> {
+    this.ftsIndexer.stop();
+    if (hasPending(this.db)) indexPending(this.db);
     this.db.close();
   }
 }
