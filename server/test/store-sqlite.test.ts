@@ -154,6 +154,22 @@ describe('SqliteStore specifics', () => {
     await store.close();
   });
 
+  it('settles writes started together (one group commit) only once committed, and a failing one alone is undone', async () => {
+    const store = await openSqliteStore(file);
+    const check = new Database(file, { readonly: true });
+    const turns = await Promise.allSettled([
+      store.startTurn({ sessionId: 'batch-a', content: 'first', model: null, historyLimit: 5 }),
+      store.finishTurn({ assistantMessageId: 'no-such-message', content: 'x', status: 'complete' }),
+      store.startTurn({ sessionId: 'batch-b', content: 'second', model: null, historyLimit: 5 }),
+    ]);
+    expect(turns.map((turn) => turn.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((turns[1] as PromiseRejectedResult).reason).toBeInstanceOf(StoreError);
+    // Visible to another connection as soon as the promises settle: acknowledged means committed.
+    expect(check.query<{ n: number }, []>('SELECT count(*) AS n FROM messages').get()!.n).toBe(4);
+    check.close();
+    await store.close();
+  });
+
   it('rolls back a migration that fails, leaving the file at the previous version', async () => {
     openSqliteDatabase(file).close();
     const broken: Migration = {

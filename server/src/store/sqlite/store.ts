@@ -15,6 +15,7 @@ import { migrate, MIGRATIONS, type Migration } from './migrations.ts';
 import { MESSAGE_COLUMNS, toConversation, toMessage, type ConversationRow, type MessageRow } from './rows.ts';
 import { readStats } from './stats.ts';
 import { hasPending, indexPending, startFtsIndexer } from './fts-index.ts';
+import { WriteBatch } from './write-batch.ts';
 import {
   StoreError,
   type ChatStore,
@@ -71,17 +72,24 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
 export class SqliteStore implements ChatStore {
   readonly kind = 'sqlite' as const;
 
+  /** The chat's two writes per turn go through one group commit; see write-batch.ts. */
+  private readonly writes: WriteBatch;
   private readonly ftsIndexer: { stop(): void };
 
   constructor(
     private readonly db: Database,
     private readonly clock: () => number,
   ) {
+    this.writes = new WriteBatch(db);
     this.ftsIndexer = startFtsIndexer(db);
   }
 
   async startTurn(input: StartTurnInput): Promise<StartTurnResult> {
     const now = input.now ?? this.clock();
+    return this.writes.run(() => this.startTurnNow(input, now));
+  }
+
+  private startTurnNow(input: StartTurnInput, now: number): StartTurnResult {
     return this.db.transaction(() => {
       const conversation = this.db
         .query<ConversationRow, (SqlValue | null)[]>(
@@ -166,6 +174,10 @@ export class SqliteStore implements ChatStore {
 
   async finishTurn(input: FinishTurnInput): Promise<Message> {
     const now = input.now ?? this.clock();
+    return this.writes.run(() => this.finishTurnNow(input, now));
+  }
+
+  private finishTurnNow(input: FinishTurnInput, now: number): Message {
     return this.db.transaction(() => {
       const before = this.findMessage(input.assistantMessageId);
       if (!before || before.role !== 'assistant') {
@@ -350,6 +362,7 @@ export class SqliteStore implements ChatStore {
 
   async close(): Promise<void> {
     this.ftsIndexer.stop();
+    this.writes.flush();
     if (hasPending(this.db)) indexPending(this.db);
     this.db.close();
   }
