@@ -16,6 +16,12 @@ import { MESSAGE_COLUMNS, toConversation, toMessage, type ConversationRow, type 
 import { readStats } from './stats.ts';
 import { hasPending, indexPending, startFtsIndexer } from './fts-index.ts';
 import { WriteBatch } from './write-batch.ts';
+
+/**
+ * Time-ordered ids (UUID version 7): new rows land at the right-hand edge of the unique indexes on `id` instead of
+ * at random pages, which is what made the page cache go cold as the file grew.
+ */
+const newId = (): string => Bun.randomUUIDv7();
 import {
   StoreError,
   type ChatStore,
@@ -54,6 +60,10 @@ export function openSqliteDatabase(path: string, options: SqliteStoreOptions = {
     // In WAL mode NORMAL loses at most the last commits on power loss, never consistency.
     db.exec('PRAGMA synchronous = NORMAL');
     db.exec('PRAGMA foreign_keys = ON');
+    // A ceiling, not an allocation (pages are cached as they are read): the default 2 MB was outgrown after ~35k turns
+    // by the indexes' working set and the store slowed down with age; 64 MiB keeps the recent conversations, the
+    // right-hand edges of the indexes and the full-text segments being merged in memory.
+    db.exec('PRAGMA cache_size = -65536');
     migrate(db, options.migrations ?? MIGRATIONS, options.clock);
     // Keeps planner statistics fresh for a long-lived connection (SQLite's advice: run it at open).
     db.exec('PRAGMA optimize = 0x10002');
@@ -104,7 +114,7 @@ export class SqliteStore implements ChatStore {
            RETURNING *`,
         )
         .get(
-          crypto.randomUUID(),
+          newId(),
           input.sessionId,
           now,
           now,
@@ -113,7 +123,12 @@ export class SqliteStore implements ChatStore {
           input.userAgent ?? null,
           previewOf(input.content),
         )!;
-      const userMessage = this.insertMessage(conversation, 'user', input.content, 'complete', now, null);
+      const [first, last] = messageSeqRange(conversation.seq);
+      const newest = this.db
+        .query<{ seq: number | null }, [number, number]>('SELECT max(seq) AS seq FROM messages WHERE seq BETWEEN ? AND ?')
+        .get(first, last);
+      const userSeq = nextMessageSeq(conversation.seq, newest?.seq ?? null);
+      const userMessage = this.insertMessage(conversation, userSeq, 'user', input.content, 'complete', now, null);
       const history = this.db
         .query<MessageRow, [number, number]>(
           `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN conversations c ON c.seq = m.conversation_seq
@@ -123,30 +138,28 @@ export class SqliteStore implements ChatStore {
         .all(conversation.seq, Math.max(1, input.historyLimit))
         .reverse()
         .map(toMessage);
-      const assistantMessage = this.insertMessage(conversation, 'assistant', '', 'streaming', now, input.model);
+      const assistantSeq = nextMessageSeq(conversation.seq, userSeq);
+      const assistantMessage = this.insertMessage(conversation, assistantSeq, 'assistant', '', 'streaming', now, input.model);
       return { conversation: toConversation(conversation), userMessage, assistantMessage, history };
     }).immediate();
   }
 
   private insertMessage(
     conversation: ConversationRow,
+    seq: number,
     role: MessageRole,
     content: string,
     status: Message['status'],
     now: number,
     model: string | null,
   ): Message {
-    const id = crypto.randomUUID();
-    const [first, last] = messageSeqRange(conversation.seq);
-    const newest = this.db
-      .query<{ seq: number | null }, [number, number]>('SELECT max(seq) AS seq FROM messages WHERE seq BETWEEN ? AND ?')
-      .get(first, last);
+    const id = newId();
     this.db
       .query(
         `INSERT INTO messages (seq, id, conversation_seq, role, content, status, created_at, model)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(nextMessageSeq(conversation.seq, newest?.seq ?? null), id, conversation.seq, role, content, status, now, model);
+      .run(seq, id, conversation.seq, role, content, status, now, model);
     return {
       id,
       conversationId: conversation.id,
@@ -229,7 +242,20 @@ export class SqliteStore implements ChatStore {
           now,
           before.conversation_seq,
         );
-      return toMessage(this.findMessage(input.assistantMessageId)!);
+      // The row as just written, without reading it back.
+      return toMessage({
+        ...before,
+        content: input.content,
+        status: input.status,
+        model: input.model ?? before.model,
+        prompt_tokens: usage?.promptTokens ?? null,
+        completion_tokens: usage?.completionTokens ?? null,
+        total_tokens: usage?.totalTokens ?? null,
+        finish_reason: input.finishReason ?? null,
+        error_code: input.errorCode ?? null,
+        first_token_ms: input.firstTokenMs ?? null,
+        total_ms: input.totalMs ?? null,
+      });
     }).immediate();
   }
 
