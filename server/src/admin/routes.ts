@@ -1,8 +1,8 @@
 /** Admin API (`x-admin-api-key`): conversations, search, one thread, delete, export, stats. Used by the dashboard. */
 import { Elysia } from 'elysia';
 import type { AppConfig } from '../config.ts';
-import { AppError, commonErrors, ErrorBody } from '../errors.ts';
-import { adminAccess, type Limiters } from '../http/access.ts';
+import { HttpError, commonErrors, ErrorBody } from '../http/http-error.ts';
+import { adminAccess, type IpLimiters } from '../http/access.ts';
 import type { ChatStore, ConversationFilter } from '../store/chat-store.ts';
 import { exportStream } from './export.ts';
 import { withLegacyConversationFields, withLegacyThreadFields } from './legacy.ts';
@@ -17,8 +17,8 @@ function filterOf(query: { q?: string; from?: number; to?: number; problem?: Con
   return { q: q || undefined, from: query.from, to: query.to, problem: query.problem, feedback: query.feedback };
 }
 
-export function adminRoutes({ config, store, limiters }: { config: AppConfig; store: ChatStore; limiters: Limiters }) {
-  const notFound = () => new AppError(404, 'conversation_not_found', 'No conversation with that id.');
+export function adminRoutes({ config, store, limiters }: { config: AppConfig; store: ChatStore; limiters: IpLimiters }) {
+  const notFound = () => new HttpError(404, 'conversation_not_found', 'No conversation with that id.');
   return new Elysia({ name: 'admin-routes', seed: config, prefix: '/v1/admin' })
     .use(adminAccess({ config, limiters }))
     .get(
@@ -75,8 +75,8 @@ export function adminRoutes({ config, store, limiters }: { config: AppConfig; st
       ({ query }) => {
         const to = query.to ?? Date.now();
         const from = query.from ?? to - 30 * DAY_MS;
-        if (from > to) throw new AppError(400, 'validation_failed', '"from" must not be after "to".');
-        if (to - from > 366 * DAY_MS) throw new AppError(400, 'validation_failed', 'The stats range is limited to 366 days.');
+        if (from > to) throw new HttpError(400, 'validation_failed', '"from" must not be after "to".');
+        if (to - from > 366 * DAY_MS) throw new HttpError(400, 'validation_failed', 'The stats range is limited to 366 days.');
         return store.stats({ from, to });
       },
       { query: StatsQuery, response: { 200: StatsSchema, ...commonErrors }, detail: { tags: ['Admin'], summary: 'Conversations, messages, tokens and errors per day' } },

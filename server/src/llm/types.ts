@@ -26,16 +26,6 @@ export type LlmErrorCode =
   | 'upstream_rejected'
   | 'upstream_aborted';
 
-/** HTTP status the API answers for each upstream failure (the visitor did nothing wrong: 5xx). */
-export const LLM_ERROR_STATUS: Record<LlmErrorCode, number> = {
-  upstream_auth_failed: 502,
-  upstream_rate_limited: 503,
-  upstream_unavailable: 502,
-  upstream_timeout: 504,
-  upstream_rejected: 502,
-  upstream_aborted: 499,
-};
-
 export class LlmError extends Error {
   constructor(
     readonly code: LlmErrorCode,
