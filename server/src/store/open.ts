@@ -8,5 +8,6 @@ export async function openStore(config: AppConfig): Promise<ChatStore> {
     return createConvexStore({ url: config.convex.url, secret: config.convex.secret, timeoutMs: config.convex.timeoutMs });
   }
   const { openSqliteStore } = await import('./sqlite/store.ts');
-  return openSqliteStore(config.databasePath);
+  // Production runs the chat's writes on their own thread (see sqlite/writer-thread.ts).
+  return openSqliteStore(config.databasePath, { writerThread: true });
 }

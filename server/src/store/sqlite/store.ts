@@ -7,21 +7,13 @@ import { Database } from 'bun:sqlite';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { decodeCursor, encodeCursor } from './cursor.ts';
-import { messageSeqRange, nextMessageSeq } from './message-seq.ts';
-import { clampListLimit, previewOf } from '../../shared/conversation.ts';
+import { clampListLimit } from '../../shared/conversation.ts';
 import { buildListQuery, SEARCH_PROBE_SQL, WALK_LIST_ABOVE, type SearchPlan, type SqlValue } from './list-query.ts';
 import { toFtsMatchQuery } from './fts-query.ts';
 import { migrate, MIGRATIONS, type Migration } from './migrations.ts';
 import { MESSAGE_COLUMNS, toConversation, toMessage, type ConversationRow, type MessageRow } from './rows.ts';
 import { readStats } from './stats.ts';
-import { hasPending, indexPending, startFtsIndexer } from './fts-index.ts';
-import { WriteBatch } from './write-batch.ts';
-
-/**
- * Time-ordered ids (UUID version 7): new rows land at the right-hand edge of the unique indexes on `id` instead of
- * at random pages, which is what made the page cache go cold as the file grew.
- */
-const newId = (): string => Bun.randomUUIDv7();
+import { inlineTurnWriter, type TurnWriter } from './turn-writer.ts';
 import {
   StoreError,
   type ChatStore,
@@ -32,7 +24,6 @@ import {
   type FinishTurnInput,
   type ListConversationsInput,
   type Message,
-  type MessageRole,
   type Page,
   type StartTurnInput,
   type StartTurnResult,
@@ -42,6 +33,11 @@ import {
 export interface SqliteStoreOptions {
   /** Clock for times the caller does not pass (`now` inputs, `recoverInterrupted`). */
   clock?: () => number;
+  /**
+   * Run the chat's writes (and full-text indexing) on a writer thread with its own connection, so the thread that
+   * serves HTTP never waits on SQLite for a turn. Files only (a `:memory:` database is one connection).
+   */
+  writerThread?: boolean;
   /** Replaces the schema history; for migration tests. */
   migrations?: readonly Migration[];
   /** How long a writer waits for another process's lock before failing. */
@@ -74,189 +70,36 @@ export function openSqliteDatabase(path: string, options: SqliteStoreOptions = {
   return db;
 }
 
-/** Async only for symmetry with the Convex store; the work is synchronous. */
 export async function openSqliteStore(path: string, options: SqliteStoreOptions = {}): Promise<SqliteStore> {
-  return new SqliteStore(openSqliteDatabase(path, options), options.clock ?? Date.now);
+  const db = openSqliteDatabase(path, options);
+  if (!options.writerThread || path === ':memory:') return new SqliteStore(db, options.clock ?? Date.now, inlineTurnWriter(db));
+  try {
+    const { startWriterThread } = await import('./writer-thread.ts');
+    return new SqliteStore(db, options.clock ?? Date.now, await startWriterThread(path, { busyTimeoutMs: options.busyTimeoutMs }));
+  } catch (error) {
+    db.close();
+    throw error;
+  }
 }
 
 export class SqliteStore implements ChatStore {
   readonly kind = 'sqlite' as const;
 
-  /** The chat's two writes per turn go through one group commit; see write-batch.ts. */
-  private readonly writes: WriteBatch;
-  private readonly ftsIndexer: { stop(): void };
-
   constructor(
     private readonly db: Database,
     private readonly clock: () => number,
-  ) {
-    this.writes = new WriteBatch(db);
-    this.ftsIndexer = startFtsIndexer(db);
-  }
+    /** The chat's two writes per turn, group-committed, and the full-text indexing; see turn-writer.ts. */
+    private readonly writer: TurnWriter,
+  ) {}
 
   async startTurn(input: StartTurnInput): Promise<StartTurnResult> {
     const now = input.now ?? this.clock();
-    return this.writes.run(() => this.startTurnNow(input, now));
-  }
-
-  private startTurnNow(input: StartTurnInput, now: number): StartTurnResult {
-    return this.db.transaction(() => {
-      const conversation = this.db
-        .query<ConversationRow, (SqlValue | null)[]>(
-          `INSERT INTO conversations (id, session_id, created_at, updated_at, origin, page_url, user_agent,
-             message_count, last_message_preview, last_message_role)
-           VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, 'user')
-           ON CONFLICT (session_id) DO UPDATE SET
-             updated_at = max(updated_at, excluded.updated_at),
-             message_count = message_count + 1,
-             last_message_preview = excluded.last_message_preview,
-             last_message_role = 'user'
-           RETURNING *`,
-        )
-        .get(
-          newId(),
-          input.sessionId,
-          now,
-          now,
-          input.origin ?? null,
-          input.pageUrl ?? null,
-          input.userAgent ?? null,
-          previewOf(input.content),
-        )!;
-      const [first, last] = messageSeqRange(conversation.seq);
-      const newest = this.db
-        .query<{ seq: number | null }, [number, number]>('SELECT max(seq) AS seq FROM messages WHERE seq BETWEEN ? AND ?')
-        .get(first, last);
-      const userSeq = nextMessageSeq(conversation.seq, newest?.seq ?? null);
-      const userMessage = this.insertMessage(conversation, userSeq, 'user', input.content, 'complete', now, null);
-      const history = this.db
-        .query<MessageRow, [number, number]>(
-          `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN conversations c ON c.seq = m.conversation_seq
-           WHERE m.conversation_seq = ? AND m.status != 'streaming'
-           ORDER BY m.created_at DESC, m.seq DESC LIMIT ?`,
-        )
-        .all(conversation.seq, Math.max(1, input.historyLimit))
-        .reverse()
-        .map(toMessage);
-      const assistantSeq = nextMessageSeq(conversation.seq, userSeq);
-      const assistantMessage = this.insertMessage(conversation, assistantSeq, 'assistant', '', 'streaming', now, input.model);
-      return { conversation: toConversation(conversation), userMessage, assistantMessage, history };
-    }).immediate();
-  }
-
-  private insertMessage(
-    conversation: ConversationRow,
-    seq: number,
-    role: MessageRole,
-    content: string,
-    status: Message['status'],
-    now: number,
-    model: string | null,
-  ): Message {
-    const id = newId();
-    this.db
-      .query(
-        `INSERT INTO messages (seq, id, conversation_seq, role, content, status, created_at, model)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(seq, id, conversation.seq, role, content, status, now, model);
-    return {
-      id,
-      conversationId: conversation.id,
-      role,
-      content,
-      status,
-      createdAt: now,
-      model,
-      usage: null,
-      finishReason: null,
-      errorCode: null,
-      firstTokenMs: null,
-      totalMs: null,
-      feedback: null,
-    };
-  }
-
-  private findMessage(messageId: string): MessageRow | null {
-    return this.db
-      .query<MessageRow, [string]>(
-        `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN conversations c ON c.seq = m.conversation_seq WHERE m.id = ?`,
-      )
-      .get(messageId);
+    return this.writer.startTurn(input, now);
   }
 
   async finishTurn(input: FinishTurnInput): Promise<Message> {
     const now = input.now ?? this.clock();
-    return this.writes.run(() => this.finishTurnNow(input, now));
-  }
-
-  private finishTurnNow(input: FinishTurnInput, now: number): Message {
-    return this.db.transaction(() => {
-      const before = this.findMessage(input.assistantMessageId);
-      if (!before || before.role !== 'assistant') {
-        throw new StoreError('not_found', 'No assistant message has that id.');
-      }
-      const usage = input.usage ?? null;
-      this.db
-        .query(
-          `UPDATE messages SET content = ?, status = ?, model = coalesce(?, model), prompt_tokens = ?,
-             completion_tokens = ?, total_tokens = ?, finish_reason = ?, error_code = ?, first_token_ms = ?, total_ms = ?
-           WHERE seq = ?`,
-        )
-        .run(
-          input.content,
-          input.status,
-          input.model ?? null,
-          usage?.promptTokens ?? null,
-          usage?.completionTokens ?? null,
-          usage?.totalTokens ?? null,
-          input.finishReason ?? null,
-          input.errorCode ?? null,
-          input.firstTokenMs ?? null,
-          input.totalMs ?? null,
-          before.seq,
-        );
-      // Deltas against the previous state keep the counters right if a reply is finished twice
-      // (for instance after recoverInterrupted already ended it).
-      const counted = (status: string, wanted: string) => (status === wanted ? 1 : 0);
-      this.db
-        .query(
-          `UPDATE conversations SET
-             message_count = message_count + ?,
-             error_count = error_count + ?,
-             stopped_count = stopped_count + ?,
-             total_tokens = total_tokens + ?,
-             last_message_preview = CASE WHEN ? >= updated_at THEN ? ELSE last_message_preview END,
-             last_message_role = CASE WHEN ? >= updated_at THEN 'assistant' ELSE last_message_role END,
-             updated_at = max(updated_at, ?)
-           WHERE seq = ?`,
-        )
-        .run(
-          before.status === 'streaming' ? 1 : 0,
-          counted(input.status, 'error') - counted(before.status, 'error'),
-          counted(input.status, 'stopped') - counted(before.status, 'stopped'),
-          (usage?.totalTokens ?? 0) - (before.total_tokens ?? 0),
-          now,
-          previewOf(input.content),
-          now,
-          now,
-          before.conversation_seq,
-        );
-      // The row as just written, without reading it back.
-      return toMessage({
-        ...before,
-        content: input.content,
-        status: input.status,
-        model: input.model ?? before.model,
-        prompt_tokens: usage?.promptTokens ?? null,
-        completion_tokens: usage?.completionTokens ?? null,
-        total_tokens: usage?.totalTokens ?? null,
-        finish_reason: input.finishReason ?? null,
-        error_code: input.errorCode ?? null,
-        first_token_ms: input.firstTokenMs ?? null,
-        total_ms: input.totalMs ?? null,
-      });
-    }).immediate();
+    return this.writer.finishTurn(input, now);
   }
 
   async getSessionThread(sessionId: string, limit: number): Promise<ConversationThread | null> {
@@ -295,6 +138,7 @@ export class SqliteStore implements ChatStore {
   }
 
   async listConversations(input: ListConversationsInput): Promise<Page<Conversation>> {
+    await this.indexBeforeSearch(input.q);
     const page = this.listRows(input);
     return { items: page.items.map(toConversation), nextCursor: page.nextCursor };
   }
@@ -313,11 +157,14 @@ export class SqliteStore implements ChatStore {
     };
   }
 
+  /** Whatever is still queued for the full-text index goes in first: a search always sees every stored message. */
+  private async indexBeforeSearch(q: string | undefined): Promise<void> {
+    if (toFtsMatchQuery(q) !== null) await this.writer.indexQueued();
+  }
+
   private searchPlan(q: string | undefined): SearchPlan {
     const match = toFtsMatchQuery(q);
     if (match === null) return 'matches-first';
-    // Whatever is still queued for the full-text index goes in first: a search always sees every stored message.
-    if (hasPending(this.db)) indexPending(this.db);
     const found = this.db.query<{ n: number }, [string]>(SEARCH_PROBE_SQL).get(match)?.n ?? 0;
     return found > WALK_LIST_ABOVE ? 'walk-list' : 'matches-first';
   }
@@ -346,6 +193,7 @@ export class SqliteStore implements ChatStore {
 
   async *exportConversations(filter: ConversationFilter): AsyncIterable<ConversationThread> {
     let cursor: string | null = null;
+    await this.indexBeforeSearch(filter.q);
     do {
       const page = this.listRows({ ...filter, limit: EXPORT_PAGE_SIZE, cursor });
       for (const row of page.items) yield { conversation: toConversation(row), messages: this.messagesOf(row.seq) };
@@ -387,9 +235,7 @@ export class SqliteStore implements ChatStore {
   }
 
   async close(): Promise<void> {
-    this.ftsIndexer.stop();
-    this.writes.flush();
-    if (hasPending(this.db)) indexPending(this.db);
+    await this.writer.close();
     this.db.close();
   }
 }

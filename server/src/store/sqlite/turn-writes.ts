@@ -1,0 +1,175 @@
+/**
+ * The two writes of a chat turn, as synchronous SQL on one connection: the store runs them through its group commit
+ * on the main thread, or the writer thread (writer-thread.ts) runs them on its own connection.
+ */
+import type { Database } from 'bun:sqlite';
+import { previewOf } from '../../shared/conversation.ts';
+import { StoreError, type FinishTurnInput, type Message, type MessageRole, type StartTurnInput, type StartTurnResult } from '../chat-store.ts';
+import type { SqlValue } from './list-query.ts';
+import { messageSeqRange, nextMessageSeq } from './message-seq.ts';
+import { MESSAGE_COLUMNS, toConversation, toMessage, type ConversationRow, type MessageRow } from './rows.ts';
+
+/**
+ * Time-ordered ids (UUID version 7): new rows land at the right-hand edge of the unique indexes on `id` instead of
+ * at random pages, which is what made the page cache go cold as the file grew.
+ */
+export const newId = (): string => Bun.randomUUIDv7();
+
+export class TurnWrites {
+  constructor(private readonly db: Database) {}
+
+  startTurn(input: StartTurnInput, now: number): StartTurnResult {
+    return this.db.transaction(() => {
+      const conversation = this.db
+        .query<ConversationRow, (SqlValue | null)[]>(
+          `INSERT INTO conversations (id, session_id, created_at, updated_at, origin, page_url, user_agent,
+             message_count, last_message_preview, last_message_role)
+           VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, 'user')
+           ON CONFLICT (session_id) DO UPDATE SET
+             updated_at = max(updated_at, excluded.updated_at),
+             message_count = message_count + 1,
+             last_message_preview = excluded.last_message_preview,
+             last_message_role = 'user'
+           RETURNING *`,
+        )
+        .get(
+          newId(),
+          input.sessionId,
+          now,
+          now,
+          input.origin ?? null,
+          input.pageUrl ?? null,
+          input.userAgent ?? null,
+          previewOf(input.content),
+        )!;
+      const [first, last] = messageSeqRange(conversation.seq);
+      const newest = this.db
+        .query<{ seq: number | null }, [number, number]>('SELECT max(seq) AS seq FROM messages WHERE seq BETWEEN ? AND ?')
+        .get(first, last);
+      const userSeq = nextMessageSeq(conversation.seq, newest?.seq ?? null);
+      const userMessage = this.insertMessage(conversation, userSeq, 'user', input.content, 'complete', now, null);
+      const history = this.db
+        .query<MessageRow, [number, number]>(
+          `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN conversations c ON c.seq = m.conversation_seq
+           WHERE m.conversation_seq = ? AND m.status != 'streaming'
+           ORDER BY m.created_at DESC, m.seq DESC LIMIT ?`,
+        )
+        .all(conversation.seq, Math.max(1, input.historyLimit))
+        .reverse()
+        .map(toMessage);
+      const assistantSeq = nextMessageSeq(conversation.seq, userSeq);
+      const assistantMessage = this.insertMessage(conversation, assistantSeq, 'assistant', '', 'streaming', now, input.model);
+      return { conversation: toConversation(conversation), userMessage, assistantMessage, history };
+    }).immediate();
+  }
+
+  private insertMessage(
+    conversation: ConversationRow,
+    seq: number,
+    role: MessageRole,
+    content: string,
+    status: Message['status'],
+    now: number,
+    model: string | null,
+  ): Message {
+    const id = newId();
+    this.db
+      .query(
+        `INSERT INTO messages (seq, id, conversation_seq, role, content, status, created_at, model)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(seq, id, conversation.seq, role, content, status, now, model);
+    return {
+      id,
+      conversationId: conversation.id,
+      role,
+      content,
+      status,
+      createdAt: now,
+      model,
+      usage: null,
+      finishReason: null,
+      errorCode: null,
+      firstTokenMs: null,
+      totalMs: null,
+      feedback: null,
+    };
+  }
+
+  private findMessage(messageId: string): MessageRow | null {
+    return this.db
+      .query<MessageRow, [string]>(
+        `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN conversations c ON c.seq = m.conversation_seq WHERE m.id = ?`,
+      )
+      .get(messageId);
+  }
+
+  finishTurn(input: FinishTurnInput, now: number): Message {
+    return this.db.transaction(() => {
+      const before = this.findMessage(input.assistantMessageId);
+      if (!before || before.role !== 'assistant') {
+        throw new StoreError('not_found', 'No assistant message has that id.');
+      }
+      const usage = input.usage ?? null;
+      this.db
+        .query(
+          `UPDATE messages SET content = ?, status = ?, model = coalesce(?, model), prompt_tokens = ?,
+             completion_tokens = ?, total_tokens = ?, finish_reason = ?, error_code = ?, first_token_ms = ?, total_ms = ?
+           WHERE seq = ?`,
+        )
+        .run(
+          input.content,
+          input.status,
+          input.model ?? null,
+          usage?.promptTokens ?? null,
+          usage?.completionTokens ?? null,
+          usage?.totalTokens ?? null,
+          input.finishReason ?? null,
+          input.errorCode ?? null,
+          input.firstTokenMs ?? null,
+          input.totalMs ?? null,
+          before.seq,
+        );
+      // Deltas against the previous state keep the counters right if a reply is finished twice
+      // (for instance after recoverInterrupted already ended it).
+      const counted = (status: string, wanted: string) => (status === wanted ? 1 : 0);
+      this.db
+        .query(
+          `UPDATE conversations SET
+             message_count = message_count + ?,
+             error_count = error_count + ?,
+             stopped_count = stopped_count + ?,
+             total_tokens = total_tokens + ?,
+             last_message_preview = CASE WHEN ? >= updated_at THEN ? ELSE last_message_preview END,
+             last_message_role = CASE WHEN ? >= updated_at THEN 'assistant' ELSE last_message_role END,
+             updated_at = max(updated_at, ?)
+           WHERE seq = ?`,
+        )
+        .run(
+          before.status === 'streaming' ? 1 : 0,
+          counted(input.status, 'error') - counted(before.status, 'error'),
+          counted(input.status, 'stopped') - counted(before.status, 'stopped'),
+          (usage?.totalTokens ?? 0) - (before.total_tokens ?? 0),
+          now,
+          previewOf(input.content),
+          now,
+          now,
+          before.conversation_seq,
+        );
+      // The row as just written, without reading it back.
+      return toMessage({
+        ...before,
+        content: input.content,
+        status: input.status,
+        model: input.model ?? before.model,
+        prompt_tokens: usage?.promptTokens ?? null,
+        completion_tokens: usage?.completionTokens ?? null,
+        total_tokens: usage?.totalTokens ?? null,
+        finish_reason: input.finishReason ?? null,
+        error_code: input.errorCode ?? null,
+        first_token_ms: input.firstTokenMs ?? null,
+        total_ms: input.totalMs ?? null,
+      });
+    }).immediate();
+  }
+}
