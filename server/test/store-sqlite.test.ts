@@ -28,18 +28,6 @@ describeChatStoreContract('sqlite', async () => {
   };
 });
 
-describeChatStoreContract('sqlite (writer thread)', async () => {
-  const { dir, remove } = tempDir();
-  const store = await openSqliteStore(join(dir, 'chat.db'), { writerThread: true });
-  return {
-    store,
-    cleanup: async () => {
-      await store.close();
-      remove();
-    },
-  };
-});
-
 describe('SqliteStore specifics', () => {
   let dir: string;
   let remove: () => void;
@@ -226,29 +214,27 @@ describe('SqliteStore specifics', () => {
     await reopened.close();
   });
 
-  for (const writerThread of [false, true]) {
-    it(`recovers a reply left streaming by a process that was killed mid-turn${writerThread ? ' (writes on the writer thread)' : ''}`, async () => {
-      // A real crash: another process commits the start of a turn, then dies by SIGKILL without closing.
-      const script = `
-        import { openSqliteStore } from ${JSON.stringify(join(import.meta.dir, '../src/store/sqlite/store.ts'))};
-        const store = await openSqliteStore(${JSON.stringify(file)}, { writerThread: ${writerThread} });
-        await store.startTurn({ sessionId: 'crashed', content: 'are you there?', model: 'm', historyLimit: 5, now: Date.now() - 600000 });
-        process.kill(process.pid, 'SIGKILL');
-      `;
-      const child = Bun.spawn(['bun', '-e', script], { stdout: 'ignore', stderr: 'pipe' });
-      expect(await child.exited).not.toBe(0);
-      expect(child.signalCode).toBe('SIGKILL');
+  it('recovers a reply left streaming by a process that was killed mid-turn', async () => {
+    // A real crash: another process commits the start of a turn, then dies by SIGKILL without closing.
+    const script = `
+      import { openSqliteStore } from ${JSON.stringify(join(import.meta.dir, '../src/store/sqlite/store.ts'))};
+      const store = await openSqliteStore(${JSON.stringify(file)});
+      await store.startTurn({ sessionId: 'crashed', content: 'are you there?', model: 'm', historyLimit: 5, now: Date.now() - 600000 });
+      process.kill(process.pid, 'SIGKILL');
+    `;
+    const child = Bun.spawn(['bun', '-e', script], { stdout: 'ignore', stderr: 'pipe' });
+    expect(await child.exited).not.toBe(0);
+    expect(child.signalCode).toBe('SIGKILL');
 
-      const store = await openSqliteStore(file);
-      const before = await store.getSessionThread('crashed', 10);
-      expect(before?.messages.map((message) => message.status)).toEqual(['complete', 'streaming']);
-      expect(await store.recoverInterrupted(60_000)).toBe(1);
-      const after = await store.getSessionThread('crashed', 10);
-      expect(after?.messages[1]).toMatchObject({ status: 'error', errorCode: 'interrupted' });
-      expect(after?.conversation.errorCount).toBe(1);
-      await store.close();
-    });
-  }
+    const store = await openSqliteStore(file);
+    const before = await store.getSessionThread('crashed', 10);
+    expect(before?.messages.map((message) => message.status)).toEqual(['complete', 'streaming']);
+    expect(await store.recoverInterrupted(60_000)).toBe(1);
+    const after = await store.getSessionThread('crashed', 10);
+    expect(after?.messages[1]).toMatchObject({ status: 'error', errorCode: 'interrupted' });
+    expect(after?.conversation.errorCount).toBe(1);
+    await store.close();
+  });
 
   it('works in memory for unit tests', async () => {
     const store = await openSqliteStore(':memory:');

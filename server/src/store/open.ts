@@ -8,6 +8,5 @@ export async function openStore(config: AppConfig): Promise<ChatStore> {
     return createConvexStore({ url: config.convex.url, secret: config.convex.secret, timeoutMs: config.convex.timeoutMs });
   }
   const { openSqliteStore } = await import('./sqlite/store.ts');
-  // Production runs the chat's writes on their own thread (see sqlite/writer-thread.ts).
-  return openSqliteStore(config.databasePath, { writerThread: true });
+  return openSqliteStore(config.databasePath);
 }

@@ -13,7 +13,7 @@ import { toFtsMatchQuery } from './fts-query.ts';
 import { migrate, MIGRATIONS, type Migration } from './migrations.ts';
 import { MESSAGE_COLUMNS, toConversation, toMessage, type ConversationRow, type MessageRow } from './rows.ts';
 import { readStats } from './stats.ts';
-import { inlineTurnWriter, type TurnWriter } from './turn-writer.ts';
+import { createTurnWriter, type TurnWriter } from './turn-writer.ts';
 import {
   StoreError,
   type ChatStore,
@@ -33,11 +33,6 @@ import {
 export interface SqliteStoreOptions {
   /** Clock for times the caller does not pass (`now` inputs, `recoverInterrupted`). */
   clock?: () => number;
-  /**
-   * Run the chat's writes (and full-text indexing) on a writer thread with its own connection, so the thread that
-   * serves HTTP never waits on SQLite for a turn. Files only (a `:memory:` database is one connection).
-   */
-  writerThread?: boolean;
   /** Replaces the schema history; for migration tests. */
   migrations?: readonly Migration[];
   /** How long a writer waits for another process's lock before failing. */
@@ -70,16 +65,10 @@ export function openSqliteDatabase(path: string, options: SqliteStoreOptions = {
   return db;
 }
 
+/** Async only for symmetry with the Convex store; the work is synchronous. */
 export async function openSqliteStore(path: string, options: SqliteStoreOptions = {}): Promise<SqliteStore> {
   const db = openSqliteDatabase(path, options);
-  if (!options.writerThread || path === ':memory:') return new SqliteStore(db, options.clock ?? Date.now, inlineTurnWriter(db));
-  try {
-    const { startWriterThread } = await import('./writer-thread.ts');
-    return new SqliteStore(db, options.clock ?? Date.now, await startWriterThread(path, { busyTimeoutMs: options.busyTimeoutMs }));
-  } catch (error) {
-    db.close();
-    throw error;
-  }
+  return new SqliteStore(db, options.clock ?? Date.now, createTurnWriter(db));
 }
 
 export class SqliteStore implements ChatStore {

@@ -1,6 +1,5 @@
 /**
- * The two writes of a chat turn, as synchronous SQL on one connection: the store runs them through its group commit
- * on the main thread, or the writer thread (writer-thread.ts) runs them on its own connection.
+ * The two writes of a chat turn, as synchronous SQL on one connection; the store runs them through its group commit.
  */
 import type { Database } from 'bun:sqlite';
 import { previewOf } from '../../shared/conversation.ts';
