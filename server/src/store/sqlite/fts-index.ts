@@ -23,8 +23,10 @@ export function indexPending(db: Database, limit = Number.MAX_SAFE_INTEGER): num
         .query<{ seq: number | null }, [number]>('SELECT max(seq) AS seq FROM (SELECT seq FROM fts_pending ORDER BY seq LIMIT ?)')
         .get(limit)?.seq;
       if (upTo === null || upTo === undefined) return 0;
+      // CROSS JOIN fixes the loop order: left to itself the planner walked every message below `upTo` (its key range)
+      // and probed the queue for each, so a round cost grew with the whole table (45 ms per 500 at 400,000 messages).
       db.query(
-        'INSERT INTO messages_fts (rowid, content) SELECT m.seq, m.content FROM fts_pending p JOIN messages m ON m.seq = p.seq WHERE p.seq <= ?',
+        'INSERT INTO messages_fts (rowid, content) SELECT m.seq, m.content FROM fts_pending p CROSS JOIN messages m ON m.seq = p.seq WHERE p.seq <= ?',
       ).run(upTo);
       return db.query('DELETE FROM fts_pending WHERE seq <= ?').run(upTo).changes;
     })
