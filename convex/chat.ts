@@ -2,6 +2,7 @@ import { v } from 'convex/values';
 import type { Doc, Id } from './_generated/dataModel';
 import { mutation, query, type MutationCtx, type QueryCtx } from './_generated/server';
 import { fail, requireServerSecret } from './lib/guard';
+import { admitTurn, settleTurn, turnLimitsValidator } from './lib/limits';
 import { preview, toConversation, toMessage } from './lib/model';
 import { feedbackValidator, usageValidator } from './schema';
 
@@ -68,9 +69,19 @@ export const startTurn = mutation({
     model: v.union(v.string(), v.null()),
     historyLimit: v.number(),
     now: v.optional(v.number()),
+    /** Shared limits (several replicas): admitted and reserved in this same transaction, or refused. */
+    limits: v.optional(turnLimitsValidator),
+    /** The replica streaming the reply and the longest it may take (see recovery.ts). */
+    replicaId: v.optional(v.string()),
+    streamLimitMs: v.optional(v.number()),
   },
   handler: async (ctx, args) => {
     requireServerSecret(args.secret);
+    if (args.limits) {
+      const refused = await admitTurn(ctx, args.sessionId, args.limits);
+      // Returned, not thrown: the rate-limit token taken before a budget refusal stays taken, as on one replica.
+      if (refused) return { refused };
+    }
     const now = args.now ?? Date.now();
     const conversation = await findOrCreateConversation(ctx, { ...args, now });
     // Read before inserting, so the new placeholder is not there; replies of other tabs still streaming are
@@ -102,6 +113,8 @@ export const startTurn = mutation({
       content: '',
       status: 'streaming',
       model: args.model,
+      ...(args.replicaId === undefined ? {} : { replicaId: args.replicaId }),
+      ...(args.streamLimitMs === undefined ? {} : { streamLimitMs: args.streamLimitMs }),
     });
     await ctx.db.patch(conversation._id, {
       updatedAt: Math.max(conversation.updatedAt, now),
@@ -114,6 +127,7 @@ export const startTurn = mutation({
     const userMessage = toMessage((await ctx.db.get(userId))!);
     const history = args.historyLimit >= 1 ? [...earlier.map(toMessage), userMessage] : [];
     return {
+      refused: null,
       conversation: toConversation((await ctx.db.get(conversation._id))!),
       userMessage,
       assistantMessage: toMessage((await ctx.db.get(assistantId))!),
@@ -144,6 +158,8 @@ export const finishTurn = mutation({
     firstTokenMs: optionalNullableNumber,
     totalMs: optionalNullableNumber,
     now: v.optional(v.number()),
+    /** The turn's real cost, replacing what startTurn reserved under the same `limits`. */
+    settle: v.optional(v.object({ limits: turnLimitsValidator, tokens: v.number() })),
   },
   handler: async (ctx, args) => {
     requireServerSecret(args.secret);
@@ -154,6 +170,11 @@ export const finishTurn = mutation({
     }
     const conversation = await ctx.db.get(message.conversationId);
     if (!conversation) fail('not_found', `The conversation of message ${args.assistantMessageId} was deleted.`);
+
+    // Once per turn: a repeated finish, or one after a reply was already ended, must not refund twice. A reply
+    // interrupted while its replica lost Convex for a while still owes its settlement.
+    const unsettled = message.status === 'streaming' || message.errorCode === 'interrupted';
+    if (args.settle && unsettled) await settleTurn(ctx, conversation.sessionId, args.settle.limits, args.settle.tokens);
 
     const usage = args.usage === undefined ? message.usage : args.usage;
     await ctx.db.patch(message._id, {
