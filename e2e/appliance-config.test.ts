@@ -37,7 +37,7 @@ function instructions(stage: string, op: string): string[] {
 
 describe('Caddyfile', () => {
   it('passes caddy validate with its defaults and with explicit upstreams', async () => {
-    const envs: Array<Record<string, string>> = [{}, { DOMAIN: 'chat.example.com', SERVER_UPSTREAM: '127.0.0.1:4000', DASHBOARD_UPSTREAM: '127.0.0.1:3000' }];
+    const envs: Array<Record<string, string>> = [{}, { DOMAIN: 'chat.example.com', SERVER_HOST: '127.0.0.1', SERVER_PORT: '4000', SERVER_DNS: 'udp/127.0.0.1:5353', DASHBOARD_UPSTREAM: '127.0.0.1:3000' }];
     for (const env of envs) {
       const result = await run(['caddy', 'validate', '--config', 'Caddyfile', '--adapter', 'caddyfile'], { env });
       expect(`${result.code} ${result.stdout}${result.stderr}`).toContain('Valid configuration');
@@ -47,13 +47,14 @@ describe('Caddyfile', () => {
 
   it('takes its site address and upstreams from the environment', async () => {
     const adapted = await run(['caddy', 'adapt', '--config', 'Caddyfile', '--adapter', 'caddyfile'], {
-      env: { DOMAIN: 'chat.example.com', SERVER_UPSTREAM: '10.1.1.1:4000', DASHBOARD_UPSTREAM: '10.2.2.2:3000' },
+      env: { DOMAIN: 'chat.example.com', SERVER_HOST: 'replicas.internal', SERVER_PORT: '4100', SERVER_DNS: 'udp/10.3.3.3:53', DASHBOARD_UPSTREAM: '10.2.2.2:3000' },
     });
     expect(adapted.code).toBe(0);
     expect(adapted.stdout).toContain('"chat.example.com"');
-    expect(adapted.stdout).toContain('"10.1.1.1:4000"');
+    expect(adapted.stdout).toContain('"name":"replicas.internal","port":"4100"');
+    expect(adapted.stdout).toContain('"addresses":["udp/10.3.3.3:53"]');
     expect(adapted.stdout).toContain('"10.2.2.2:3000"');
-    expect(adapted.stdout).not.toContain('"server:4000"');
+    expect(adapted.stdout).not.toContain('"name":"server"');
   });
 });
 
@@ -129,7 +130,12 @@ describe('compose.yaml', () => {
     const dashboard = services.dashboard!.environment as Record<string, string>;
     expect(dashboard.API_URL).toBe('http://server:4000');
     expect(dashboard.PROTOCOL_HEADER).toBe('x-forwarded-proto');
-    expect(services.caddy!.environment).toMatchObject({ SERVER_UPSTREAM: 'server:4000', DASHBOARD_UPSTREAM: 'dashboard:3000' });
+    expect(services.caddy!.environment).toMatchObject({
+      SERVER_HOST: 'server',
+      SERVER_PORT: '4000',
+      SERVER_DNS: 'udp/127.0.0.11:53',
+      DASHBOARD_UPSTREAM: 'dashboard:3000',
+    });
   });
 
   it('keeps to what docker-compose v1 accepts (no top-level name)', () => {

@@ -340,8 +340,8 @@ describe('admin:listConversations', () => {
     await turn('spread', 'where is my parcel');
     const together = await turn('together', 'a pizza parcel please');
     const page = await t.query(api.admin.listConversations, { secret, limit: 10, q: 'pizza parcel' });
-    expect(page.items.map((conversation) => conversation.id)).toEqual([together.conversation.id]);
-    expect(spread.conversation.id).not.toBe(together.conversation.id);
+    expect(page.items.map((conversation) => conversation.id)).toEqual([together.conversation!.id]);
+    expect(spread.conversation!.id).not.toBe(together.conversation!.id);
   });
 
   it('fills a page across many conversations the filter skips', async () => {
@@ -403,7 +403,7 @@ describe('chat:startTurn', () => {
     const args = { secret, sessionId: 'same', content: 'hi', model: 'm', historyLimit: 10 };
     const first = await t.mutation(api.chat.startTurn, { ...args, now: T0 });
     const second = await t.mutation(api.chat.startTurn, { ...args, now: T0 + 1 });
-    expect(second.conversation.id).toBe(first.conversation.id);
+    expect(second.conversation!.id).toBe(first.conversation!.id);
     const count = await t.run(async (ctx) => (await ctx.db.query('conversations').collect()).length);
     expect(count).toBe(1);
   });

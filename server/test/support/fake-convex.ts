@@ -78,7 +78,8 @@ export async function runCron(t: ConvexTestInstance, jobName: string): Promise<u
   const crons = ((await import('../../../convex/crons.ts')) as { default: { crons: Record<string, CronJob> } }).default.crons;
   const job = crons[jobName];
   if (!job) throw new Error(`No cron job named "${jobName}" in convex/crons.ts (has: ${Object.keys(crons).join(', ')}).`);
-  return await t.mutation(makeFunctionReference<'mutation'>(job.name) as never, (job.args[0] ?? {}) as never);
+  const mutation = t.mutation.bind(t) as unknown as (ref: unknown, args: unknown) => Promise<unknown>;
+  return await mutation(makeFunctionReference<'mutation'>(job.name), job.args[0] ?? {});
 }
 
 export type ConvexTestInstance = ReturnType<typeof newConvexTest>;
