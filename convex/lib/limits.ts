@@ -1,15 +1,28 @@
 /**
  * The per-session rate limit and the daily token budgets, held by the maintained `@convex-dev/rate-limiter`
- * component so that every server replica shares them: a turn is admitted (and its tokens reserved) inside the
- * same transaction that stores it, and settled against its real cost in the transaction that stores the reply.
+ * component so that every server replica shares them. Same steps as the single-process limits
+ * (server/src/security/turn-limits.ts), run inside startTurn and finishTurn so a turn costs no extra round trip:
  *
- * The limits themselves are the server's configuration (RATE_LIMIT_CHAT_PER_SESSION, BUDGET_TOKENS_*), sent
- * with each call, so there is one place to set them; 0 turns a limit off, as on the server.
+ * 1. admit, before anything is stored: one request from the session's bucket, and refuse when even the turn
+ *    without its history (`minTokens`) no longer fits a budget;
+ * 2. reserve, once the history is read: the real prompt plus the longest reply, in every budget, or the reply is
+ *    stored as refused;
+ * 3. settle, when the reply is stored: the reservation is replaced by what the turn really cost.
+ *
+ * The limits are the server's configuration, sent with each call, so there is one place to set them; 0 turns a
+ * limit off, as on the server. Convex runs conflicting transactions one after another, so turns started at once
+ * on any number of replicas cannot all slip under a nearly spent budget.
  */
 import { DAY, MINUTE, RateLimiter, type RateLimitConfig } from '@convex-dev/rate-limiter';
 import { v, type Infer } from 'convex/values';
+// Type-only imports inside: the same history trimming the server applies, so the reservation is its real prompt.
+import { buildModelMessages, countPromptChars } from '../../server/src/chat/history';
+import { BUDGET_SCOPES, type BudgetScope } from '../../server/src/shared/conversation';
+import { estimateTokens } from '../../server/src/shared/tokens';
 import { components } from '../_generated/api.js';
+import type { Doc } from '../_generated/dataModel';
 import type { MutationCtx } from '../_generated/server';
+import { toMessage } from './model';
 
 export const turnLimitsValidator = v.object({
   /** The client's network, as the server groups addresses (one key per IPv4 address or IPv6 /64). */
@@ -18,14 +31,15 @@ export const turnLimitsValidator = v.object({
   tokensPerSessionPerDay: v.number(),
   tokensPerIpPerDay: v.number(),
   tokensPerDay: v.number(),
-  /** The most this turn may cost: the message and a full-length reply. */
-  reserveTokens: v.number(),
+  /** The turn without its history: the system prompt, the message and the longest reply. */
+  minTokens: v.number(),
+  maxOutputTokens: v.number(),
+  /** What the server's history trimming needs (server/src/chat/history.ts), to size the real prompt. */
+  systemPromptChars: v.number(),
+  maxHistoryChars: v.number(),
 });
 
 export type TurnLimits = Infer<typeof turnLimitsValidator>;
-
-export const BUDGET_SCOPES = ['session', 'ip', 'deployment'] as const;
-export type BudgetScope = (typeof BUDGET_SCOPES)[number];
 
 export const refusalValidator = v.union(
   v.object({ code: v.literal('rate_limited'), retryAfterMs: v.number() }),
@@ -45,18 +59,13 @@ function sessionRate(perMinute: number): RateLimitConfig {
   return { kind: 'token bucket', rate: perMinute, period: MINUTE, capacity: perMinute };
 }
 
-/** A day-long window starting at 00:00 UTC (start 0 = the epoch, a midnight), like the in-memory budgets. */
-function dailyBudget(tokens: number): RateLimitConfig {
-  return { kind: 'fixed window', rate: tokens, period: DAY, start: 0 };
-}
-
 interface Budget {
   scope: BudgetScope;
   name: string;
   key?: string;
+  tokens: number;
+  /** A day-long window from 00:00 UTC (start 0 is the epoch, a midnight), as the in-memory budgets reset. */
   config: RateLimitConfig;
-  /** Reserved for this turn: the worst case, but never more than the whole budget (the component refuses that). */
-  reserved: number;
 }
 
 function budgetsOf(sessionId: string, limits: TurnLimits): Budget[] {
@@ -67,48 +76,65 @@ function budgetsOf(sessionId: string, limits: TurnLimits): Budget[] {
   ];
   return all
     .filter(([, , , tokens]) => tokens > 0)
-    .map(([scope, name, key, tokens]) => ({
-      scope,
-      name,
-      key,
-      config: dailyBudget(tokens),
-      reserved: Math.max(0, Math.min(Math.ceil(limits.reserveTokens), tokens)),
-    }));
+    .map(([scope, name, key, tokens]) => ({ scope, name, key, tokens, config: { kind: 'fixed window', rate: tokens, period: DAY, start: 0 } }));
 }
 
-/**
- * Takes one turn from the session's bucket, then reserves the turn's worst case from every daily budget, or
- * returns why not. Budgets are checked before any is charged, so a refusal reserves nothing. Runs inside the
- * caller's mutation: Convex serialises conflicting transactions, so parallel turns on any replica cannot all slip
- * under a nearly spent budget.
- */
+/** Milliseconds to the next 00:00 UTC, when every budget is whole again. */
+function untilMidnight(now: number): number {
+  return DAY - (now % DAY);
+}
+
+/** The first budget that cannot take `tokens` more today, as a refusal; checks only, records nothing. */
+async function firstShortBudget(ctx: MutationCtx, budgets: Budget[], tokens: number): Promise<TurnRefusal | null> {
+  for (const budget of budgets) {
+    // More than a whole day's budget never fits (and the component refuses to even look at such a count).
+    const fits =
+      tokens <= budget.tokens &&
+      (await rateLimiter.check(ctx, budget.name, { key: budget.key, count: Math.max(1, tokens), config: budget.config })).ok;
+    if (!fits) return { code: 'budget_exhausted', scope: budget.scope, retryAfterMs: untilMidnight(Date.now()) };
+  }
+  return null;
+}
+
+/** Step 1: the session's rate limit, then whether the turn without history still fits. Stores nothing. */
 export async function admitTurn(ctx: MutationCtx, sessionId: string, limits: TurnLimits): Promise<TurnRefusal | null> {
   if (limits.sessionPerMinute > 0) {
     const taken = await rateLimiter.limit(ctx, 'chatPerSession', { key: sessionId, config: sessionRate(limits.sessionPerMinute) });
     if (!taken.ok) return { code: 'rate_limited', retryAfterMs: Math.ceil(taken.retryAfter) };
   }
+  return await firstShortBudget(ctx, budgetsOf(sessionId, limits), limits.minTokens);
+}
+
+/** The turn's worst case: the prompt the server will send for this history, plus the longest reply. */
+export function worstCaseTokens(history: Array<Doc<'messages'>>, limits: TurnLimits): number {
+  const picked = buildModelMessages(history.map(toMessage), {
+    systemPrompt: '',
+    maxHistoryMessages: history.length,
+    maxHistoryChars: limits.maxHistoryChars,
+  });
+  return estimateTokens(limits.systemPromptChars + countPromptChars(picked)) + limits.maxOutputTokens;
+}
+
+/** Step 2: reserves `tokens` in every budget, or none of them and says which one is short. */
+export async function reserveTurn(ctx: MutationCtx, sessionId: string, limits: TurnLimits, tokens: number): Promise<TurnRefusal | null> {
   const budgets = budgetsOf(sessionId, limits);
+  const refused = await firstShortBudget(ctx, budgets, tokens);
+  if (refused) return refused;
   for (const budget of budgets) {
-    if (budget.reserved === 0) continue;
-    const status = await rateLimiter.check(ctx, budget.name, { key: budget.key, count: budget.reserved, config: budget.config });
-    if (!status.ok) return { code: 'budget_exhausted', scope: budget.scope, retryAfterMs: Math.ceil(status.retryAfter) };
-  }
-  for (const budget of budgets) {
-    if (budget.reserved === 0) continue;
-    await rateLimiter.limit(ctx, budget.name, { key: budget.key, count: budget.reserved, config: budget.config, throws: true });
+    if (tokens > 0) await rateLimiter.limit(ctx, budget.name, { key: budget.key, count: tokens, config: budget.config, throws: true });
   }
   return null;
 }
 
 /**
- * Replaces the reservation with the real cost: gives back what was not used, or charges the excess (as a debt
- * the budget cannot refuse, the tokens are already spent). A refund never lifts a budget above its size: the
- * component caps the value at the capacity on its next read.
+ * Step 3: gives back what the turn did not use, or charges what it used beyond the reservation (a debt the budget
+ * cannot refuse: the tokens are spent). A refund never lifts a budget above its size: the component caps the
+ * value at the capacity when it next reads it, and a reservation from yesterday's window is already gone.
  */
-export async function settleTurn(ctx: MutationCtx, sessionId: string, limits: TurnLimits, actualTokens: number): Promise<void> {
+export async function settleTurn(ctx: MutationCtx, sessionId: string, limits: TurnLimits, reservedTokens: number, spentTokens: number) {
+  const difference = Math.max(0, Math.ceil(spentTokens)) - reservedTokens;
+  if (difference === 0) return;
   for (const budget of budgetsOf(sessionId, limits)) {
-    const difference = Math.max(0, Math.ceil(actualTokens)) - budget.reserved;
-    if (difference === 0) continue;
     await rateLimiter.limit(ctx, budget.name, { key: budget.key, count: difference, config: budget.config, reserve: true });
   }
 }

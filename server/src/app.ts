@@ -14,7 +14,7 @@ import { originGuard } from './http/origin-guard.ts';
 import { requestContext } from './http/request-context.ts';
 import type { LlmProvider } from './llm/types.ts';
 import { createIpLimiters } from './http/access.ts';
-import { createMemoryTurnLimits, type TurnLimits } from './security/turn-limits.ts';
+import { createMemoryTurnLimits, STORE_HELD_TURN_LIMITS, type TurnLimits } from './security/turn-limits.ts';
 import type { ChatStore } from './store/chat-store.ts';
 import { widgetRoutes } from './embed/routes.ts';
 
@@ -36,6 +36,7 @@ export function createApp({ config, store, llm, logger = silentLogger, now = Dat
   const limiters = createIpLimiters(config, now);
   const limits =
     turnLimits ??
+    (store.sharesTurnLimits ? STORE_HELD_TURN_LIMITS : null) ??
     createMemoryTurnLimits({
       chatPerSessionPerMinute: config.rateLimits.chatPerSessionPerMinute,
       maxTrackedClients: config.rateLimits.maxTrackedClients,

@@ -3,7 +3,7 @@ import { createApp } from './app.ts';
 import { loadConfig } from './config.ts';
 import { createJsonLogger } from './logger.ts';
 import { createOpenAiProvider } from './llm/openai.ts';
-import { openStore } from './store/open.ts';
+import { openStore, streamLimitMs } from './store/open.ts';
 
 const { config, problems, warnings } = loadConfig(process.env);
 if (problems.length > 0) {
@@ -17,7 +17,7 @@ for (const warning of warnings) logger.warn(warning);
 
 const store = await openStore(config);
 // A reply still `streaming` in the store belongs to a process that died mid-turn (SQLite: only this one writes).
-const recovered = await store.recoverInterrupted(store.kind === 'sqlite' ? 0 : (config.llm?.requestTimeoutMs ?? 60_000) + 60_000);
+const recovered = await store.recoverInterrupted(store.kind === 'sqlite' ? 0 : streamLimitMs(config));
 if (recovered > 0) logger.warn('marked interrupted replies from a previous run', { count: recovered });
 
 const llm = config.llm ? createOpenAiProvider({ config: config.llm }) : null;

@@ -19,13 +19,17 @@ beforeAll(() => {
 afterAll(() => restoreSecret());
 afterEach(() => setSystemTime());
 
+// 'hello' is 2 tokens (4 characters a token) and the longest reply 148: a first turn reserves 150.
 const noLimits: TurnLimits = {
   ipKey: '203.0.113.7',
   sessionPerMinute: 0,
   tokensPerSessionPerDay: 0,
   tokensPerIpPerDay: 0,
   tokensPerDay: 0,
-  reserveTokens: 100,
+  minTokens: 150,
+  maxOutputTokens: 148,
+  systemPromptChars: 0,
+  maxHistoryChars: 10_000,
 };
 
 function startTurn(t: ConvexTestInstance, sessionId: string, extra: Record<string, unknown> = {}) {
@@ -77,7 +81,7 @@ describe('shared limits in startTurn', () => {
   it('never lets turns started at once reserve more than the daily cap', async () => {
     setSystemTime(T0);
     const t = newConvexTest();
-    const limits = { ...noLimits, tokensPerDay: 1000, reserveTokens: 150 };
+    const limits = { ...noLimits, tokensPerDay: 1000 };
     const results = await Promise.all(Array.from({ length: 20 }, (_, i) => startTurn(t, `session-${i}`, { limits })));
     const admitted = results.filter((result) => !result.refused);
     expect(admitted).toHaveLength(6); // 6 × 150 = 900 ≤ 1000 < 7 × 150
@@ -89,7 +93,7 @@ describe('shared limits in startTurn', () => {
 
   it('names the scope that ran out, and a refusal reserves nothing from the others', async () => {
     const t = newConvexTest();
-    const limits = { ...noLimits, tokensPerSessionPerDay: 250, tokensPerIpPerDay: 10_000, tokensPerDay: 450, reserveTokens: 200 };
+    const limits = { ...noLimits, tokensPerSessionPerDay: 250, tokensPerIpPerDay: 10_000, tokensPerDay: 450, minTokens: 200, maxOutputTokens: 198 };
     await started(t, 'session-a', { limits });
     expect((await startTurn(t, 'session-a', { limits })).refused).toMatchObject({ scope: 'session' });
     // Had the refused turn reserved from the deployment budget, this one would not fit (200 + 200 + 200 > 450).
@@ -102,11 +106,28 @@ describe('shared limits in startTurn', () => {
     expect((await startTurn(t, 'session-e', { limits: ipLimits })).refused).toMatchObject({ scope: 'ip' });
   });
 
-  it('reserves no more than a budget holds, so a budget smaller than one turn still admits a turn', async () => {
+  it('refuses a turn whose worst case is more than a whole budget, before storing anything', async () => {
     const t = newConvexTest();
-    const limits = { ...noLimits, tokensPerSessionPerDay: 50, reserveTokens: 500 };
-    await started(t, 'session-a', { limits });
-    expect((await startTurn(t, 'session-a', { limits })).refused).toMatchObject({ scope: 'session' });
+    const limits = { ...noLimits, tokensPerSessionPerDay: 100 };
+    expect((await startTurn(t, 'session-a', { limits })).refused).toMatchObject({ code: 'budget_exhausted', scope: 'session' });
+    expect(await t.query(api.chat.sessionThread, { secret, sessionId: 'session-a', limit: 10 })).toBeNull();
+  });
+
+  it('reserves the real prompt once the history is read, and stores the reply as refused when that does not fit', async () => {
+    const t = newConvexTest();
+    const limits = { ...noLimits, tokensPerSessionPerDay: 1000, minTokens: 10 };
+    const first = await started(t, 'session-a', { limits });
+    expect(first.reservedTokens).toBe(150);
+    await finishTurn(t, first.assistantMessage.id, { content: 'x'.repeat(2400), settle: { limits, reservedTokens: 150, spentTokens: 700 } });
+    // The history is now 'hello' + 2400 characters + 'hello': 603 tokens of prompt, 751 with the reply; 300 left.
+    const second = await startTurn(t, 'session-a', { limits });
+    expect(second).toMatchObject({ refused: { code: 'budget_exhausted', scope: 'session' }, stored: true });
+    const thread = await t.query(api.chat.sessionThread, { secret, sessionId: 'session-a', limit: 10 });
+    expect(thread?.messages.slice(-2)).toMatchObject([
+      { role: 'user', content: 'hello', status: 'complete' },
+      { role: 'assistant', content: '', status: 'error', errorCode: 'budget_exhausted' },
+    ]);
+    expect(thread?.conversation).toMatchObject({ messageCount: 4, errorCount: 1 });
   });
 
   it('without limits (an older server) admits every turn', async () => {
@@ -116,14 +137,16 @@ describe('shared limits in startTurn', () => {
 });
 
 describe('settling a turn in finishTurn', () => {
-  const limits = { ...noLimits, tokensPerDay: 1000, reserveTokens: 400 };
+  // Each first turn reserves 400.
+  const limits = { ...noLimits, tokensPerDay: 1000, minTokens: 400, maxOutputTokens: 398 };
+  const settle = (spentTokens: number) => ({ settle: { limits, reservedTokens: 400, spentTokens } });
 
   it('gives back what a turn did not use', async () => {
     const t = newConvexTest();
     const first = await started(t, 'session-a', { limits });
     await started(t, 'session-b', { limits });
     expect((await startTurn(t, 'session-c', { limits })).refused).toMatchObject({ code: 'budget_exhausted' });
-    await finishTurn(t, first.assistantMessage.id, { settle: { limits, tokens: 100 } });
+    await finishTurn(t, first.assistantMessage.id, settle(100));
     // 100 + 400 spent or held: 400 more fit again.
     await started(t, 'session-c', { limits });
   });
@@ -132,8 +155,8 @@ describe('settling a turn in finishTurn', () => {
     const t = newConvexTest();
     const first = await started(t, 'session-a', { limits });
     await started(t, 'session-b', { limits });
-    await finishTurn(t, first.assistantMessage.id, { settle: { limits, tokens: 0 } });
-    await finishTurn(t, first.assistantMessage.id, { settle: { limits, tokens: 0 } });
+    await finishTurn(t, first.assistantMessage.id, settle(0));
+    await finishTurn(t, first.assistantMessage.id, settle(0));
     await started(t, 'session-c', { limits });
     // 400 + 400 held: a double refund would have let this one in.
     expect((await startTurn(t, 'session-d', { limits })).refused).toMatchObject({ code: 'budget_exhausted' });
@@ -142,7 +165,7 @@ describe('settling a turn in finishTurn', () => {
   it('charges a turn that cost more than it reserved', async () => {
     const t = newConvexTest();
     const first = await started(t, 'session-a', { limits });
-    await finishTurn(t, first.assistantMessage.id, { settle: { limits, tokens: 700 } });
+    await finishTurn(t, first.assistantMessage.id, settle(700));
     // 700 spent: 300 left, less than one reservation.
     expect((await startTurn(t, 'session-b', { limits })).refused).toMatchObject({ code: 'budget_exhausted' });
   });
