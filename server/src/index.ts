@@ -4,6 +4,7 @@ import { loadConfig } from './config.ts';
 import { createJsonLogger } from './logger.ts';
 import { createOpenAiProvider } from './llm/openai.ts';
 import { openStore, streamLimitMs } from './store/open.ts';
+import { claimSqliteDatabase, SECOND_SQLITE_SERVER } from './store/sqlite/single-server.ts';
 
 const { config, problems, warnings } = loadConfig(process.env);
 if (problems.length > 0) {
@@ -14,6 +15,13 @@ if (problems.length > 0) {
 
 const logger = createJsonLogger();
 for (const warning of warnings) logger.warn(warning);
+
+// SQLite is one server's file: a second replica on it is refused before it touches anything.
+const sqliteClaim = config.convex ? null : claimSqliteDatabase(config.databasePath);
+if (!config.convex && !sqliteClaim) {
+  console.error(SECOND_SQLITE_SERVER);
+  process.exit(1);
+}
 
 const store = await openStore(config);
 // A reply still `streaming` in the store belongs to a process that died mid-turn (SQLite: only this one writes).
@@ -44,6 +52,7 @@ async function shutdown(signal: string) {
   logger.info('shutting down', { signal });
   await app.stop();
   await store.close();
+  sqliteClaim?.release();
   process.exit(0);
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
