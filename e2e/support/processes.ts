@@ -6,6 +6,8 @@ import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
+import { caddyCompatEnv } from './caddy-version.ts';
+
 export * from './dockerfile.ts';
 export * from './compose.ts';
 
@@ -108,6 +110,7 @@ export async function startCaddy(options: { caddyfile: string; env: Record<strin
     HOME: options.tempDir,
     XDG_DATA_HOME: join(options.tempDir, 'caddy-data'),
     XDG_CONFIG_HOME: join(options.tempDir, 'caddy-config'),
+    ...caddyCompatEnv(),
     ...options.env,
   };
   const caddy = startProcess('caddy', ['caddy', 'run', '--config', testCaddyfile, '--adapter', 'caddyfile'], { cwd: options.tempDir, env });

@@ -23,7 +23,8 @@ if (!config.convex && !sqliteClaim) {
   process.exit(1);
 }
 
-const store = await openStore(config);
+const replicaId = crypto.randomUUID();
+const store = await openStore(config, { replicaId });
 // A reply still `streaming` in the store belongs to a process that died mid-turn (SQLite: only this one writes).
 const recovered = await store.recoverInterrupted(store.kind === 'sqlite' ? 0 : streamLimitMs(config));
 if (recovered > 0) logger.warn('marked interrupted replies from a previous run', { count: recovered });
@@ -32,7 +33,7 @@ const llm = config.llm ? createOpenAiProvider({ config: config.llm }) : null;
 const app = createApp({ config, store, llm, logger }).listen({ port: config.port, hostname: config.host, idleTimeout: 255 });
 const port = app.server?.port ?? config.port;
 
-logger.info('server listening', { port, mode: config.mode, store: store.kind, model: llm?.model ?? null });
+logger.info('server listening', { port, mode: config.mode, store: store.kind, replica: store.kind === 'convex' ? replicaId : null, model: llm?.model ?? null });
 
 if (config.widgetApiKeyGenerated) {
   const base = config.publicUrl ?? `http://localhost:${port}`;

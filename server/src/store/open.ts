@@ -10,7 +10,8 @@ export function streamLimitMs(config: AppConfig): number {
   return (config.llm?.requestTimeoutMs ?? 60_000) + 60_000;
 }
 
-export async function openStore(config: AppConfig): Promise<ChatStore> {
+/** `replicaId` names this process among the servers sharing a Convex deployment (logged at start). */
+export async function openStore(config: AppConfig, { replicaId = crypto.randomUUID() }: { replicaId?: string } = {}): Promise<ChatStore> {
   if (config.convex) {
     const { createConvexStore } = await import('./convex/store.ts');
     return createConvexStore({
@@ -24,7 +25,7 @@ export async function openStore(config: AppConfig): Promise<ChatStore> {
         systemPromptChars: config.chat.systemPrompt.length,
         maxHistoryChars: config.chat.maxHistoryChars,
       },
-      replica: { id: crypto.randomUUID(), leaseMs: config.convex.leaseMs, streamLimitMs: streamLimitMs(config) },
+      replica: { id: replicaId, leaseMs: config.convex.leaseMs, streamLimitMs: streamLimitMs(config) },
     });
   }
   const { openSqliteStore } = await import('./sqlite/store.ts');

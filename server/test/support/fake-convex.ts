@@ -103,6 +103,8 @@ export type FunctionKind = 'query' | 'mutation' | 'action';
 export interface FakeConvexCall {
   kind: FunctionKind;
   path: string;
+  /** The call's arguments (the server secret left out). */
+  args: Record<string, Value>;
 }
 
 export interface FakeConvex {
@@ -168,7 +170,8 @@ export async function startFakeConvex(options: { t?: ConvexTestInstance; delayMs
       if (typeof body.path !== 'string' || body.format !== 'convex_encoded_json' || !Array.isArray(body.args)) {
         return new Response('Bad request: expected {path, format: "convex_encoded_json", args: [..]}', { status: 400 });
       }
-      calls.push({ kind, path: body.path });
+      const { secret: _secret, ...callArgs } = jsonToConvex((body.args[0] ?? {}) as JSONValue) as Record<string, Value>;
+      calls.push({ kind, path: body.path, args: callArgs });
       inFlight += 1;
       maxConcurrent = Math.max(maxConcurrent, inFlight);
       try {
