@@ -2,7 +2,7 @@ import { v } from 'convex/values';
 import type { Doc, Id } from './_generated/dataModel';
 import { mutation, query, type MutationCtx, type QueryCtx } from './_generated/server';
 import { fail, requireServerSecret } from './lib/guard';
-import { admitTurn, reserveTurn, settleTurn, turnLimitsValidator, worstCaseTokens } from './lib/limits';
+import { admitTurn, pickDeploymentShard, reserveTurn, settleTurn, turnLimitsValidator, worstCaseTokens } from './lib/limits';
 import { previewOf, type FinalMessageStatus } from '../server/src/shared/conversation';
 import { toConversation, toMessage } from './lib/model';
 import { feedbackValidator, usageValidator } from './schema';
@@ -78,8 +78,9 @@ export const startTurn = mutation({
   },
   handler: async (ctx, args) => {
     requireServerSecret(args.secret);
+    const deploymentShard = args.limits ? pickDeploymentShard(args.limits) : 0;
     if (args.limits) {
-      const refused = await admitTurn(ctx, args.sessionId, args.limits);
+      const refused = await admitTurn(ctx, args.sessionId, args.limits, deploymentShard);
       // Returned, not thrown: the rate-limit token taken before a budget refusal stays taken, as on one replica.
       if (refused) return { refused, stored: false as const };
     }
@@ -132,7 +133,7 @@ export const startTurn = mutation({
     let reservedTokens = 0;
     if (args.limits) {
       const tokens = worstCaseTokens(args.historyLimit >= 1 ? [...earlier, userDoc] : [userDoc], args.limits);
-      const refused = await reserveTurn(ctx, args.sessionId, args.limits, tokens);
+      const refused = await reserveTurn(ctx, args.sessionId, args.limits, deploymentShard, tokens);
       if (refused) {
         // As on one replica: the visitor's message stays stored, and the reply says why it never came.
         const placeholder = (await ctx.db.get(assistantId))!;
@@ -145,6 +146,7 @@ export const startTurn = mutation({
     return {
       refused: null,
       reservedTokens,
+      deploymentShard,
       conversation: toConversation((await ctx.db.get(conversation._id))!),
       userMessage,
       assistantMessage: toMessage((await ctx.db.get(assistantId))!),
@@ -212,7 +214,9 @@ export const finishTurn = mutation({
     totalMs: optionalNullableNumber,
     now: v.optional(v.number()),
     /** The turn's real cost, replacing what startTurn reserved under the same `limits`. */
-    settle: v.optional(v.object({ limits: turnLimitsValidator, reservedTokens: v.number(), spentTokens: v.number() })),
+    settle: v.optional(
+      v.object({ limits: turnLimitsValidator, deploymentShard: v.optional(v.number()), reservedTokens: v.number(), spentTokens: v.number() }),
+    ),
   },
   handler: async (ctx, args) => {
     requireServerSecret(args.secret);
@@ -228,7 +232,7 @@ export const finishTurn = mutation({
     // interrupted while its replica lost Convex for a while still owes its settlement.
     const unsettled = message.status === 'streaming' || message.errorCode === 'interrupted';
     if (args.settle && unsettled) {
-      await settleTurn(ctx, conversation.sessionId, args.settle.limits, args.settle.reservedTokens, args.settle.spentTokens);
+      await settleTurn(ctx, conversation.sessionId, args.settle);
     }
 
     await endReply(ctx, message, conversation, args, args.now ?? Date.now());

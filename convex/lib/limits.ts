@@ -68,9 +68,30 @@ interface Budget {
   config: RateLimitConfig;
 }
 
-function budgetsOf(sessionId: string, limits: TurnLimits): Budget[] {
+/**
+ * The deployment-wide budget is written by every turn of every replica (reserved in startTurn, settled in
+ * finishTurn): as one document, Convex would run all those transactions one after another. A large budget is
+ * therefore split into shards of at least `MIN_TOKENS_PER_SHARD`, each turn reserving from one shard picked at random
+ * and settling on that same shard (the component's own sharding settles on a random one, which would cap away
+ * refunds landing on a full shard). A turn is refused when its shard is short, so up to one worst case per shard
+ * may stay unused at the end of a day: under 0.2 % of the default 5,000,000.
+ */
+const MAX_DEPLOYMENT_SHARDS = 8;
+const MIN_TOKENS_PER_SHARD = 100_000;
+
+export function deploymentShards(tokensPerDay: number): number {
+  return Math.max(1, Math.min(MAX_DEPLOYMENT_SHARDS, Math.floor(tokensPerDay / MIN_TOKENS_PER_SHARD)));
+}
+
+/** A shard for a new turn; 0 when the budget is not split. */
+export function pickDeploymentShard(limits: TurnLimits): number {
+  return Math.floor(Math.random() * deploymentShards(limits.tokensPerDay));
+}
+
+function budgetsOf(sessionId: string, limits: TurnLimits, deploymentShard: number): Budget[] {
+  const shards = deploymentShards(limits.tokensPerDay);
   const all: Array<[BudgetScope, string, string | undefined, number]> = [
-    ['deployment', 'tokensPerDay', undefined, limits.tokensPerDay],
+    ['deployment', 'tokensPerDay', shards > 1 ? `shard-${deploymentShard % shards}` : undefined, Math.floor(limits.tokensPerDay / shards)],
     ['ip', 'tokensPerIpPerDay', limits.ipKey, limits.tokensPerIpPerDay],
     ['session', 'tokensPerSessionPerDay', sessionId, limits.tokensPerSessionPerDay],
   ];
@@ -97,12 +118,12 @@ async function firstShortBudget(ctx: MutationCtx, budgets: Budget[], tokens: num
 }
 
 /** Step 1: the session's rate limit, then whether the turn without history still fits. Stores nothing. */
-export async function admitTurn(ctx: MutationCtx, sessionId: string, limits: TurnLimits): Promise<TurnRefusal | null> {
+export async function admitTurn(ctx: MutationCtx, sessionId: string, limits: TurnLimits, deploymentShard: number): Promise<TurnRefusal | null> {
   if (limits.sessionPerMinute > 0) {
     const taken = await rateLimiter.limit(ctx, 'chatPerSession', { key: sessionId, config: sessionRate(limits.sessionPerMinute) });
     if (!taken.ok) return { code: 'rate_limited', retryAfterMs: Math.ceil(taken.retryAfter) };
   }
-  return await firstShortBudget(ctx, budgetsOf(sessionId, limits), limits.minTokens);
+  return await firstShortBudget(ctx, budgetsOf(sessionId, limits, deploymentShard), limits.minTokens);
 }
 
 /** The turn's worst case: the prompt the server will send for this history, plus the longest reply. */
@@ -116,8 +137,14 @@ export function worstCaseTokens(history: Array<Doc<'messages'>>, limits: TurnLim
 }
 
 /** Step 2: reserves `tokens` in every budget, or none of them and says which one is short. */
-export async function reserveTurn(ctx: MutationCtx, sessionId: string, limits: TurnLimits, tokens: number): Promise<TurnRefusal | null> {
-  const budgets = budgetsOf(sessionId, limits);
+export async function reserveTurn(
+  ctx: MutationCtx,
+  sessionId: string,
+  limits: TurnLimits,
+  deploymentShard: number,
+  tokens: number,
+): Promise<TurnRefusal | null> {
+  const budgets = budgetsOf(sessionId, limits, deploymentShard);
   const refused = await firstShortBudget(ctx, budgets, tokens);
   if (refused) return refused;
   for (const budget of budgets) {
@@ -131,10 +158,14 @@ export async function reserveTurn(ctx: MutationCtx, sessionId: string, limits: T
  * cannot refuse: the tokens are spent). A refund never lifts a budget above its size: the component caps the
  * value at the capacity when it next reads it, and a reservation from yesterday's window is already gone.
  */
-export async function settleTurn(ctx: MutationCtx, sessionId: string, limits: TurnLimits, reservedTokens: number, spentTokens: number) {
-  const difference = Math.max(0, Math.ceil(spentTokens)) - reservedTokens;
+export async function settleTurn(
+  ctx: MutationCtx,
+  sessionId: string,
+  reservation: { limits: TurnLimits; deploymentShard?: number; reservedTokens: number; spentTokens: number },
+) {
+  const difference = Math.max(0, Math.ceil(reservation.spentTokens)) - reservation.reservedTokens;
   if (difference === 0) return;
-  for (const budget of budgetsOf(sessionId, limits)) {
+  for (const budget of budgetsOf(sessionId, reservation.limits, reservation.deploymentShard ?? 0)) {
     await rateLimiter.limit(ctx, budget.name, { key: budget.key, count: difference, config: budget.config, reserve: true });
   }
 }

@@ -27,6 +27,7 @@ export async function freePort(): Promise<number> {
 
 export interface RunningProcess {
   name: string;
+  pid: number;
   /** Everything it printed so far (the tail), for failure messages. */
   output(): string;
   exited: Promise<number>;
@@ -44,6 +45,7 @@ export function startProcess(name: string, cmd: string[], options: { cwd: string
   void collect(child.stderr);
   return {
     name,
+    pid: child.pid,
     output: () => log,
     exited: child.exited,
     async stop() {

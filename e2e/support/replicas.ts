@@ -11,6 +11,7 @@ export interface Replica {
   /** The id the server holds its Convex lease under (from its start-up log line). */
   replicaId: string;
   url: string;
+  pid: number;
   output(): string;
   kill(signal?: 'SIGKILL' | 'SIGTERM'): Promise<void>;
   readonly alive: boolean;
@@ -70,6 +71,7 @@ export async function startReplica(address: string, port: number, env: Record<st
     address,
     replicaId,
     url,
+    pid: child.pid,
     output: () => log,
     get alive() {
       return child.exitCode === null && child.signalCode === null;

@@ -6,7 +6,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, setSystemTime } from 'bun:test';
 import { api } from '../../convex/_generated/api.js';
 import type { TurnLimits } from '../../convex/lib/limits.ts';
-import { configureDeploymentSecret, FAKE_CONVEX_SECRET, newConvexTest, runCron, type ConvexTestInstance } from './support/fake-convex.ts';
+import { DomainError } from '../src/errors.ts';
+import { createConvexStore } from '../src/store/convex/store.ts';
+import { configureDeploymentSecret, FAKE_CONVEX_SECRET, newConvexTest, runCron, startFakeConvex, type ConvexTestInstance } from './support/fake-convex.ts';
 
 const secret = FAKE_CONVEX_SECRET;
 const SWEEP = 'interrupt abandoned replies';
@@ -130,6 +132,23 @@ describe('shared limits in startTurn', () => {
     expect(thread?.conversation).toMatchObject({ messageCount: 4, errorCount: 1 });
   });
 
+  it('splits a large deployment budget into shards and still never admits more than it holds', async () => {
+    const t = newConvexTest();
+    // 8 shards of 100,000; each holds one 60,000-token turn.
+    const limits = { ...noLimits, tokensPerDay: 800_000, minTokens: 60_000, maxOutputTokens: 59_998 };
+    const results = await Promise.all(Array.from({ length: 30 }, (_, i) => startTurn(t, `sharded-${i}`, { limits })));
+    const admitted = results.filter((result) => !result.refused);
+    expect(admitted.length).toBeGreaterThan(0);
+    expect(admitted.length).toBeLessThanOrEqual(8);
+    expect(new Set(admitted.map((turn) => turn.deploymentShard)).size).toBe(admitted.length);
+    // Settling gives the tokens back to the shard they came from, which then admits a turn again.
+    const first = admitted[0]!;
+    await finishTurn(t, first.assistantMessage!.id, { settle: { limits, deploymentShard: first.deploymentShard, reservedTokens: 60_000, spentTokens: 0 } });
+    let readmitted = false;
+    for (let i = 0; i < 40 && !readmitted; i++) readmitted = !(await startTurn(t, `again-${i}`, { limits })).refused;
+    expect(readmitted).toBe(true);
+  });
+
   it('without limits (an older server) admits every turn', async () => {
     const t = newConvexTest();
     for (let i = 0; i < 5; i++) await started(t, 'session-a');
@@ -139,7 +158,7 @@ describe('shared limits in startTurn', () => {
 describe('settling a turn in finishTurn', () => {
   // Each first turn reserves 400.
   const limits = { ...noLimits, tokensPerDay: 1000, minTokens: 400, maxOutputTokens: 398 };
-  const settle = (spentTokens: number) => ({ settle: { limits, reservedTokens: 400, spentTokens } });
+  const settle = (spentTokens: number) => ({ settle: { limits, deploymentShard: 0, reservedTokens: 400, spentTokens } });
 
   it('gives back what a turn did not use', async () => {
     const t = newConvexTest();
@@ -252,5 +271,69 @@ describe('the abandoned-reply cron', () => {
     setSystemTime(T0 + 1);
     await runCron(t, SWEEP);
     expect(await statusOf(t, 'on-leaving')).toMatchObject({ status: 'error', errorCode: 'interrupted' });
+  });
+});
+
+describe('ConvexStore on a deployment shared by replicas (over the wire)', () => {
+  const sharedLimits = {
+    chatPerSessionPerMinute: 2,
+    budgets: { tokensPerSessionPerDay: 0, tokensPerIpPerDay: 0, tokensPerDay: 1000 },
+    systemPromptChars: 0,
+    maxHistoryChars: 10_000,
+  };
+  const admission = { clientIp: '203.0.113.9', minTokens: 150, maxOutputTokens: 148 };
+  const turn = (sessionId: string) => ({ sessionId, content: 'hello', model: 'm', historyLimit: 10, admission });
+
+  it('refuses with the same domain errors as the in-memory limits, counted once for every store on the deployment', async () => {
+    const fake = await startFakeConvex();
+    const [a, b] = [0, 1].map(() => createConvexStore({ url: fake.url, secret, turnLimits: sharedLimits }));
+    try {
+      expect(a!.sharesTurnLimits).toBe(true);
+      await a!.startTurn(turn('shared-session'));
+      await b!.startTurn(turn('shared-session'));
+      const refused = await b!.startTurn(turn('shared-session')).catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(DomainError);
+      expect(refused).toMatchObject({ code: 'rate_limited' });
+      expect((refused as DomainError).retryAfterSeconds).toBeGreaterThan(0);
+      // 2 × 150 held of 1000: four more fit, the fifth does not, whichever store asks.
+      for (let i = 0; i < 4; i++) await (i % 2 ? a : b)!.startTurn(turn(`other-${i}`));
+      await expect(a!.startTurn(turn('one-too-many'))).rejects.toMatchObject({ code: 'budget_exhausted' });
+    } finally {
+      await fake.stop();
+    }
+  });
+
+  it('settles what the turn really cost when it is finished', async () => {
+    const fake = await startFakeConvex();
+    const store = createConvexStore({ url: fake.url, secret, turnLimits: sharedLimits });
+    try {
+      const started = [];
+      for (let i = 0; i < 6; i++) started.push(await store.startTurn(turn(`settle-${i}`)));
+      await expect(store.startTurn(turn('settle-full'))).rejects.toMatchObject({ code: 'budget_exhausted' });
+      await store.finishTurn({ assistantMessageId: started[0]!.assistantMessage.id, content: 'ok', status: 'complete', spentTokens: 20 });
+      await store.startTurn(turn('settle-after'));
+      const settle = fake.calls.find((call) => call.path === 'chat:finishTurn')!.args.settle as { reservedTokens: number; spentTokens: number };
+      expect(settle).toMatchObject({ reservedTokens: 150, spentTokens: 20 });
+    } finally {
+      await fake.stop();
+    }
+  });
+
+  it('holds a lease while open, tags its replies with it, and ends the lease on close', async () => {
+    const fake = await startFakeConvex();
+    const store = createConvexStore({ url: fake.url, secret, replica: { id: 'replica-under-test', leaseMs: 30_000, streamLimitMs: 120_000 } });
+    const started = await store.startTurn(turn('leased'));
+    const call = fake.calls.find((c) => c.path === 'chat:startTurn')!;
+    expect(call.args).toMatchObject({ replicaId: 'replica-under-test', streamLimitMs: 120_000 });
+    // The lease existed before the turn was stored.
+    expect(fake.calls.findIndex((c) => c.path === 'recovery:renewLease')).toBeLessThan(fake.calls.indexOf(call));
+    await store.close();
+    expect(fake.calls.at(-1)!.path).toBe('recovery:releaseLease');
+    setSystemTime(Date.now() + 1);
+    await runCron(fake.t, SWEEP);
+    setSystemTime();
+    const thread = await fake.t.query(api.chat.sessionThread, { secret, sessionId: 'leased', limit: 10 });
+    expect(thread!.messages.find((m) => m.id === started.assistantMessage.id)).toMatchObject({ status: 'error', errorCode: 'interrupted' });
+    await fake.stop();
   });
 });

@@ -41,7 +41,7 @@ function refusalError(refused: TurnRefusal) {
 }
 
 export function createConvexTurns(calls: ConvexCalls, options: ConvexTurnsOptions) {
-  const open = new Map<string, { limits: DeploymentTurnLimits; reservedTokens: number }>();
+  const open = new Map<string, { limits: DeploymentTurnLimits; deploymentShard: number; reservedTokens: number }>();
 
   function limitsFor(input: StartTurnInput): DeploymentTurnLimits | undefined {
     const config = options.limits;
@@ -72,9 +72,10 @@ export function createConvexTurns(calls: ConvexCalls, options: ConvexTurnsOption
     };
     const result = await calls.mutation(api.chat.startTurn, args);
     if (result.refused) throw refusalError(result.refused);
-    const { refused: _refused, reservedTokens, ...started } = result;
+    const { refused: _refused, reservedTokens, deploymentShard, ...started } = result;
     if (limits && reservedTokens > 0) {
-      open.set(started.assistantMessage.id, { limits, reservedTokens });
+      // Settled on the same budget shard it was reserved from (convex/lib/limits.ts).
+      open.set(started.assistantMessage.id, { limits, deploymentShard, reservedTokens });
       evictOldest(open, MAX_OPEN_RESERVATIONS);
     }
     return started;
