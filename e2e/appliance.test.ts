@@ -302,10 +302,31 @@ describe('Caddy in front of the server and the dashboard', () => {
     const body = (await list.json()) as { conversations: Array<{ origin: string | null }> };
     expect(list.status).toBe(200);
     expect(body.conversations.map((c) => c.origin)).toContain(`http://127.0.0.1:${hostPage.port}`);
-    // The access log has that request, and neither key.
-    await waitUntil(caddy, 'it logged the admin request', async () => caddy.output().includes('/v1/admin/conversations?q=host'));
+    // The access log has that request (without its search terms: see the next test), and neither key.
+    await waitUntil(caddy, 'it logged the admin request', async () => caddy.output().includes('"uri":"/v1/admin/conversations"'));
     expect(caddy.output()).not.toContain(dotEnv.ADMIN_API_KEY);
     expect(caddy.output()).not.toContain(dotEnv.WIDGET_API_KEY);
+  });
+
+  it('keeps what admins search for out of the access log: no query string, no Referer', async () => {
+    // Log lines for a path, with or without a query string.
+    const logged = (path: string) => caddy.output().split('\n').filter((line) => line.includes(`"uri":"${path}"`) || line.includes(`"uri":"${path}?`)).length;
+    const [apiBefore, exportBefore, pageBefore] = [logged('/v1/admin/conversations'), logged('/v1/admin/export'), logged('/')];
+    const admin = { ...insecure, headers: { 'x-admin-api-key': dotEnv.ADMIN_API_KEY, referer: `${caddy.baseUrl}/?q=referer-needle` } };
+    const search = await fetch(`${caddy.baseUrl}/v1/admin/conversations?q=needle-in-the-log&limit=5`, admin);
+    expect(search.status).toBe(200);
+    await search.arrayBuffer();
+    const exported = await fetch(`${caddy.baseUrl}/v1/admin/export?format=csv&q=export-needle`, admin);
+    expect(exported.status).toBe(200);
+    await exported.arrayBuffer();
+    // The dashboard's own search page carries the terms in its query too, and in the sign-in redirect's Location.
+    await (await fetch(`${caddy.baseUrl}/?q=dashboard-needle`, { ...insecure, redirect: 'manual' })).arrayBuffer();
+    await waitUntil(caddy, 'it logged the three requests', async () =>
+      logged('/v1/admin/conversations') > apiBefore && logged('/v1/admin/export') > exportBefore && logged('/') > pageBefore,
+    );
+    for (const needle of ['needle-in-the-log', 'export-needle', 'dashboard-needle', 'referer-needle', 'limit=5', 'format=csv']) {
+      expect(caddy.output()).not.toContain(needle);
+    }
   });
 
   it('lets an admin sign in to the dashboard over HTTPS and see the conversations', async () => {
