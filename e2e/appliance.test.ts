@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { DEFAULT_REPLY, startFakeLlm, type FakeLlm } from '../server/test/support/fake-llm.ts';
 import { launchBrowser } from './support/browser.ts';
+import { holdRequest } from './support/raw-http.ts';
 import {
   REPO_ROOT,
   composeEnvironment,
@@ -373,6 +374,24 @@ describe('Caddy in front of the server and the dashboard', () => {
     expect(limited!.headers.get('retry-after')).toMatch(/^\d+$/);
     expect(await limited!.json()).toMatchObject({ code: expect.any(String), error: expect.any(String) });
     expect(statuses.filter((s) => s !== 200 && s !== 429)).toEqual([]);
+  });
+
+  // Runs after the sign-in test: it leaves this machine's address locked out of the dashboard for a minute.
+  it('checks at most 5 of 60 parallel wrong passwords sent through Caddy with late bodies, then refuses the right one', async () => {
+    const form = (password: string) => new URLSearchParams({ password, next: '/' }).toString();
+    const headers = { 'content-type': 'application/x-www-form-urlencoded', origin: caddy.baseUrl, accept: 'text/html' };
+    const held = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => holdRequest(caddy.baseUrl, { method: 'POST', path: '/login', headers, body: form(`wrong-${i}`) })),
+    );
+    // Time for Caddy to pass every request's headers on and the dashboard to reach its body; not an assertion.
+    await Bun.sleep(1000);
+    for (const request of held) request.sendBody();
+    const statuses = await Promise.all(held.map((request) => request.status));
+    expect(statuses.filter((s) => s !== 401 && s !== 429)).toEqual([]);
+    expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(5);
+    const right = await fetch(`${caddy.baseUrl}/login`, { ...insecure, method: 'POST', redirect: 'manual', headers, body: form(dotEnv.DASHBOARD_PASSWORD) });
+    expect(right.status).toBe(429);
+    expect(right.headers.get('set-cookie')).toBeNull();
   });
 
   it('answers API clients with a JSON error when the server is down', async () => {

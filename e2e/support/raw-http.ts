@@ -3,6 +3,7 @@
  * bodies only later, so a server that checks a limit and then awaits the body sees all of them "in flight" at once.
  */
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 
 export interface HeldRequest {
   /** The status of the response, or -1 when the connection closed without one. */
@@ -11,12 +12,19 @@ export interface HeldRequest {
   sendBody(): void;
 }
 
-/** Opens a connection, sends the request line and headers (with Content-Length for `body`), and holds the body. */
+/**
+ * Opens a connection (TLS for an https URL, accepting any certificate: Caddy's internal CA in tests), sends the
+ * request line and headers (with Content-Length for `body`), and holds the body.
+ */
 export async function holdRequest(baseUrl: string, options: { method: string; path: string; headers: Record<string, string>; body: string }): Promise<HeldRequest> {
   const url = new URL(baseUrl);
-  const socket: Socket = connect(Number(url.port), url.hostname);
+  const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+  const socket: Socket =
+    url.protocol === 'https:'
+      ? connectTls({ host: url.hostname, port, servername: url.hostname, rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] })
+      : connect(port, url.hostname);
   await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => resolve());
+    socket.once(url.protocol === 'https:' ? 'secureConnect' : 'connect', () => resolve());
     socket.once('error', reject);
   });
   let received = '';
