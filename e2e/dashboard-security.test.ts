@@ -241,14 +241,17 @@ describe('Content-Security-Policy', () => {
     try {
       const page = await context.newPage();
       const problems = await watch(page);
+      // The list's live refresh (a __data.json request) runs only once the page's scripts have started.
+      const live = page.waitForRequest((request) => request.url().includes('__data.json'));
       await page.goto(`${dashboard.url}/`);
       await page.getByRole('heading', { name: 'Conversations' }).waitFor();
-      await page.locator('li[data-conversation-id]').nth(1).waitFor();
+      await live;
       // Scripts run: a search navigates inside the page instead of loading a new document.
       await page.evaluate(() => ((window as unknown as { __sameDocument: boolean }).__sameDocument = true));
       await page.getByRole('searchbox', { name: 'Search messages' }).fill('teapot');
       await page.getByRole('button', { name: 'Search' }).click();
       await page.locator('li[data-conversation-id]').nth(1).waitFor({ state: 'detached' });
+      await page.locator(`li[data-conversation-id="${teapotId}"]`).waitFor();
       expect(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
 
       await page.goto(`${dashboard.url}/conversations/${hostileId}`);
@@ -291,6 +294,7 @@ describe('search without JavaScript (issue 15)', () => {
       await page.getByRole('button', { name: 'Search' }).click();
       await page.waitForURL((url) => url.searchParams.get('q') === 'teapot');
       expect(new URL(page.url()).search).toBe('?q=teapot');
+      await page.locator(`li[data-conversation-id="${teapotId}"]`).waitFor();
       expect(await page.locator('li[data-conversation-id]').evaluateAll((items) => items.map((i) => i.getAttribute('data-conversation-id')))).toEqual([teapotId]);
     } finally {
       await context.close();

@@ -4,7 +4,7 @@ import { isConversationId } from '#lib/server/conversation-id.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 function notFound(): never {
-  error(404, { message: 'This conversation does not exist (it may have been deleted).', code: 'not_found' });
+  error(404, 'This conversation does not exist (it may have been deleted).', { code: 'not_found' });
 }
 
 export const load: PageServerLoad = async ({ params, locals }) => {
