@@ -5,7 +5,6 @@
  */
 
 const TYPE_A = 1;
-const TYPE_AAAA = 28;
 const CLASS_IN = 1;
 
 export interface FakeDns {
