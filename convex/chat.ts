@@ -59,6 +59,64 @@ async function findOrCreateConversation(
   return (await ctx.db.get(id))!;
 }
 
+interface TurnToStore {
+  sessionId: string;
+  content: string;
+  origin?: string | null;
+  pageUrl?: string | null;
+  userAgent?: string | null;
+  model: string | null;
+  historyLimit: number;
+  replicaId?: string;
+  streamLimitMs?: number;
+}
+
+/** Stores the visitor's message and the reply placeholder; returns them with the history read before them. */
+async function storeTurn(ctx: MutationCtx, args: TurnToStore, now: number) {
+  const conversation = await findOrCreateConversation(ctx, { ...args, now });
+  // Read before inserting, so the new placeholder is not there; replies of other tabs still streaming are
+  // half-written and would mislead the model, so they stay out too.
+  const earlier = await newestMessages(ctx, conversation._id, Math.max(0, Math.floor(args.historyLimit) - 1), {
+    ended: true,
+  });
+
+  const common = {
+    conversationId: conversation._id,
+    createdAt: now,
+    usage: null,
+    finishReason: null,
+    errorCode: null,
+    firstTokenMs: null,
+    totalMs: null,
+    feedback: null,
+  };
+  const userId = await ctx.db.insert('messages', {
+    ...common,
+    role: 'user',
+    content: args.content,
+    status: 'complete',
+    model: null,
+  });
+  const assistantId = await ctx.db.insert('messages', {
+    ...common,
+    role: 'assistant',
+    content: '',
+    status: 'streaming',
+    model: args.model,
+    ...(args.replicaId === undefined ? {} : { replicaId: args.replicaId }),
+    ...(args.streamLimitMs === undefined ? {} : { streamLimitMs: args.streamLimitMs }),
+  });
+  await ctx.db.patch(conversation._id, {
+    updatedAt: Math.max(conversation.updatedAt, now),
+    // Counters count a message once it has ended: the placeholder joins at finishTurn.
+    messageCount: conversation.messageCount + 1,
+    lastMessagePreview: previewOf(args.content),
+    lastMessageRole: 'user',
+  });
+
+  return { conversation, earlier, userId, assistantId };
+}
+
 export const startTurn = mutation({
   args: {
     secret: v.string(),
@@ -85,47 +143,7 @@ export const startTurn = mutation({
       if (refused) return { refused, stored: false as const };
     }
     const now = args.now ?? Date.now();
-    const conversation = await findOrCreateConversation(ctx, { ...args, now });
-    // Read before inserting, so the new placeholder is not there; replies of other tabs still streaming are
-    // half-written and would mislead the model, so they stay out too.
-    const earlier = await newestMessages(ctx, conversation._id, Math.max(0, Math.floor(args.historyLimit) - 1), {
-      ended: true,
-    });
-
-    const common = {
-      conversationId: conversation._id,
-      createdAt: now,
-      usage: null,
-      finishReason: null,
-      errorCode: null,
-      firstTokenMs: null,
-      totalMs: null,
-      feedback: null,
-    };
-    const userId = await ctx.db.insert('messages', {
-      ...common,
-      role: 'user',
-      content: args.content,
-      status: 'complete',
-      model: null,
-    });
-    const assistantId = await ctx.db.insert('messages', {
-      ...common,
-      role: 'assistant',
-      content: '',
-      status: 'streaming',
-      model: args.model,
-      ...(args.replicaId === undefined ? {} : { replicaId: args.replicaId }),
-      ...(args.streamLimitMs === undefined ? {} : { streamLimitMs: args.streamLimitMs }),
-    });
-    await ctx.db.patch(conversation._id, {
-      updatedAt: Math.max(conversation.updatedAt, now),
-      // Counters count a message once it has ended: the placeholder joins at finishTurn.
-      messageCount: conversation.messageCount + 1,
-      lastMessagePreview: previewOf(args.content),
-      lastMessageRole: 'user',
-    });
-
+    const { conversation, earlier, userId, assistantId } = await storeTurn(ctx, args, now);
     const userDoc = (await ctx.db.get(userId))!;
     const userMessage = toMessage(userDoc);
     const history = args.historyLimit >= 1 ? [...earlier.map(toMessage), userMessage] : [];
