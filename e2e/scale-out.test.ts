@@ -167,9 +167,43 @@ describe('three replicas behind Caddy, one Convex deployment', () => {
     const served = new Set(Array.from({ length: 50 }, (_, i) => replicaOfTurns(`budget-${i}`)).flat());
     expect(served.size).toBe(3);
   });
-  // Last: it makes Caddy retry a request, and Caddy 2.6's `buffer_requests` (Debian's package; the compose image's
-  // current Caddy uses `request_buffers`) then puts that request's buffer back in its pool twice, so two later
-  // requests at once can share one buffer (seen as "ContentLength=52 with Body length 0"). Nothing runs after it.
+  it('follows the replica list as compose scales down and up, without a reload', async () => {
+    await startReplicas({});
+    llm.script({ kind: 'reply', tokens: ['ok'], delayMs: 0 });
+    // One request at a time: once Caddy 2.6 has retried a request, two requests at once can share its buffer (see
+    // the note on the last test), which is Debian's Caddy, not what is under test here.
+    const turnsServedBy = async (prefix: string, count: number) => {
+      for (let i = 0; i < count; i++) {
+        const response = await chat(`${prefix}-${i}`, 'hello');
+        expect(response.status).toBe(200);
+        await drain(readNdjson(response));
+      }
+      return new Set(Array.from({ length: count }, (_, i) => replicaOfTurns(`${prefix}-${i}`)).flat());
+    };
+
+    // Down to two: the replica stops and leaves the DNS answer at once, as a stopped container does.
+    const [kept1, kept2, leaving] = replicas;
+    dns.setAddresses([kept1!.address, kept2!.address]);
+    await leaving!.kill();
+    // Until Caddy looks the name up again, a request may still be sent to the stopped address: it is retried.
+    expect([...(await turnsServedBy('down', 9))].sort()).toEqual([kept1!.replicaId, kept2!.replicaId].sort());
+
+    // Back to three: a new replica on that address joins on Caddy's next lookup (every 5 s).
+    const joined = await startReplica(leaving!.address, serverPort, replicaEnv({}));
+    replicas = [kept1!, kept2!, joined];
+    dns.setAddresses(ADDRESSES);
+    let round = 0;
+    while (!(await turnsServedBy(`up-${round}`, 6)).has(joined.replicaId) && round < 40) {
+      round += 1;
+      await Bun.sleep(250);
+    }
+    expect(round).toBeLessThan(40);
+  });
+
+  // After the tests that send requests at once: this one and the previous make Caddy retry a request, and Caddy
+  // 2.6's `buffer_requests` (Debian's package; the compose image's current Caddy uses `request_buffers`) then puts
+  // that request's buffer back in its pool twice, so two later requests at once can share one buffer (seen as
+  // "ContentLength=52 with Body length 0"). Both send their requests one at a time.
   it('answers the next turn of a visitor whose replica was SIGKILLed mid-stream on another, with the whole history, and interrupts only the dead replica\'s reply', async () => {
     await startReplicas({});
     llm.script({ kind: 'echo' });
