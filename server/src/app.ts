@@ -8,7 +8,7 @@ import { adminRoutes } from './admin/routes.ts';
 import { chatRoutes } from './chat/routes.ts';
 import { createChatService } from './chat/service.ts';
 import type { AppConfig } from './config.ts';
-import { healthRoutes } from './health/routes.ts';
+import { adminHealthRoutes, healthRoutes } from './health/routes.ts';
 import { silentLogger, type Logger } from './logger.ts';
 import { originGuard } from './http/origin-guard.ts';
 import { requestContext } from './http/request-context.ts';
@@ -81,7 +81,8 @@ export function createApp({ config, store, llm, logger = silentLogger, now = Dat
     .use(healthRoutes({ store, llm }))
     .use(widgetRoutes({ config }))
     .use(chatRoutes({ config, store, service, limiters }))
-    .use(adminRoutes({ config, store, limiters }));
+    .use(adminRoutes({ config, store, limiters }))
+    .use(adminHealthRoutes({ config, store, llm, limiters }));
 }
 
 export type App = ReturnType<typeof createApp>;

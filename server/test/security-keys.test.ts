@@ -33,7 +33,7 @@ describe('key gates on a real server', () => {
       const response = await fetch(`${server.url}/v1/chat/history`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', [header]: server.widgetKey },
-        body: JSON.stringify({ sessionId: 'keys-1' }),
+        body: JSON.stringify({ sessionId: 'keys-session-0001' }),
       });
       expect(response.status).toBe(200);
     }
@@ -68,13 +68,13 @@ describe('key gates on a real server', () => {
 
   it('compares both keys with safeEqual: the gates pass the given and the configured key to it, and obey its answer', async () => {
     const spy = spyOn(keys, 'safeEqual');
-    await server.post('/v1/chat/history', { sessionId: 'keys-3' }, { 'x-api-key': 'given-widget' });
+    await server.post('/v1/chat/history', { sessionId: 'keys-session-0003' }, { 'x-api-key': 'given-widget' });
     await server.admin('/v1/admin/conversations', { headers: { 'x-admin-api-key': 'given-admin' } });
     expect(spy.mock.calls).toContainEqual(['given-widget', server.widgetKey]);
     expect(spy.mock.calls).toContainEqual(['given-admin', server.adminKey]);
     // Proof that the decision is safeEqual's and not a `===` beside it: when it says yes, a wrong key passes.
     spy.mockImplementation(() => true);
-    expect((await server.post('/v1/chat/history', { sessionId: 'keys-3' }, { 'x-api-key': 'wrong' })).status).toBe(200);
+    expect((await server.post('/v1/chat/history', { sessionId: 'keys-session-0003' }, { 'x-api-key': 'wrong' })).status).toBe(200);
     expect((await server.admin('/v1/admin/conversations', { headers: { 'x-admin-api-key': 'wrong' } })).status).toBe(200);
   });
 });
