@@ -52,6 +52,17 @@ export interface AppConfig {
     maxMessageChars: number;
   };
   maxBodyBytes: number;
+  connections: {
+    /** Longest a request body may take to arrive once its headers are in; then 408 and the connection is closed. */
+    bodyTimeoutMs: number;
+    /** Requests one client (IPv4 address or IPv6 /64) may have open at once; 0 turns the cap off. */
+    maxPerIp: number;
+    /**
+     * Bun closes a connection silent for this long (headers trickling in, a kept-alive connection left open). A
+     * non-streamed /v1/chat reply keeps its connection silent while the model answers, so: the model's limit + 10 s.
+     */
+    idleTimeoutSeconds: number;
+  };
   rateLimits: {
     /** Requests per minute (token bucket: this many at once, refilled evenly over a minute); 0 turns one off. */
     chatPerIpPerMinute: number;
@@ -276,6 +287,12 @@ export function loadConfig(env: Env): LoadedConfig {
       maxMessageChars: read.int('MAX_MESSAGE_CHARS', 4000, 1, 100_000),
     },
     maxBodyBytes: read.int('MAX_BODY_BYTES', 64 * 1024, 1024, 10 * 1024 * 1024),
+    connections: {
+      bodyTimeoutMs: read.int('REQUEST_BODY_TIMEOUT_MS', 10_000, 100, 600_000),
+      maxPerIp: read.int('MAX_CONNECTIONS_PER_IP', 20, 0, 1_000_000),
+      // Bun's idle timeout is whole seconds, at most 255.
+      idleTimeoutSeconds: Math.min(255, Math.ceil((llm?.requestTimeoutMs ?? 60_000) / 1000) + 10),
+    },
     rateLimits: {
       chatPerIpPerMinute: read.int('RATE_LIMIT_CHAT_PER_IP', legacyChatPerMinute(read), 0, 1_000_000),
       chatPerSessionPerMinute: read.int('RATE_LIMIT_CHAT_PER_SESSION', 12, 0, 1_000_000),

@@ -132,6 +132,12 @@ describe('production refuses weak settings (issue 11, finding 5)', () => {
     expect(loadConfig({ CORS_ORIGIN: 'http://shop.example' }).problems).toEqual([]);
   });
 
+  it('bounds slow clients by default: 10 s for a body, 20 open requests per client, idle connections closed after the model\'s limit', () => {
+    expect(loadConfig({}).config.connections).toEqual({ bodyTimeoutMs: 10_000, maxPerIp: 20, idleTimeoutSeconds: 70 });
+    expect(loadConfig({ OPENAI_API_KEY: 'sk-1', OPENAI_TIMEOUT_MS: '3600000' }).config.connections.idleTimeoutSeconds).toBe(255);
+    expect(loadConfig({ REQUEST_BODY_TIMEOUT_MS: '2500', MAX_CONNECTIONS_PER_IP: '0' }).config.connections).toMatchObject({ bodyTimeoutMs: 2500, maxPerIp: 0 });
+  });
+
   it('refuses an unknown NODE_ENV instead of silently running in development mode', () => {
     for (const value of ['Production', 'PRODUCTION', 'prod', 'staging']) {
       const { problems } = loadConfig({ ...productionEnv, NODE_ENV: value });

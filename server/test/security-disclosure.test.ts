@@ -109,10 +109,11 @@ describe('origin guard and the Host header', () => {
   afterAll(() => server.stop());
 
   it('refuses an Origin that merely equals the Host header (a DNS-rebinding page sends exactly that)', async () => {
-    for (const [origin, host] of [
+    const pairs: Array<[string, string]> = [
       ['http://rebind.attacker.example', 'rebind.attacker.example'],
       [server.url, new URL(server.url).host],
-    ]) {
+    ];
+    for (const [origin, host] of pairs) {
       const response = await fetch(`${server.url}/v1/chat`, {
         method: 'POST',
         headers: { origin, host, 'content-type': 'application/json', 'x-api-key': server.widgetKey },
