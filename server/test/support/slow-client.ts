@@ -4,13 +4,14 @@
  * connection that ends was ended by the server.
  */
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 
 export interface SlowAnswer {
   /** 0 when the server closed the connection without an answer. */
   status: number;
   head: string;
   body: string;
-  /** Body bytes the client had sent when the server closed the connection. */
+  /** Body bytes (or, with `slowHeaders`, header lines) the client had sent when the server closed the connection. */
   bytesSent: number;
 }
 
@@ -31,24 +32,30 @@ export interface SlowRequestOptions {
   body: string;
   trickle: number;
   everyMs: number;
+  /** Over TLS, as to Caddy (its certificate is not checked). */
+  tls?: boolean;
+  /** Trickle extra header lines instead of the body: the head is never finished. */
+  slowHeaders?: boolean;
 }
 
 export function openSlowRequest(port: number, options: SlowRequestOptions): SlowRequest {
-  const socket: Socket = connect(port, '127.0.0.1');
+  const socket: Socket = options.tls
+    ? connectTls({ port, host: '127.0.0.1', servername: 'localhost', rejectUnauthorized: false })
+    : connect(port, '127.0.0.1');
   const body = Buffer.from(options.body);
   let sent = 0;
   let received = '';
   const head = [
     `${options.method ?? 'POST'} ${options.path} HTTP/1.1`,
-    'host: 127.0.0.1',
+    `host: ${options.tls ? 'localhost' : '127.0.0.1'}`,
     'content-type: application/json',
     `content-length: ${body.length}`,
     ...Object.entries(options.headers).map(([name, value]) => `${name}: ${value}`),
   ].join('\r\n');
-  socket.write(`${head}\r\n\r\n`);
+  socket.write(options.slowHeaders ? `${head}\r\n` : `${head}\r\n\r\n`);
   const timer = setInterval(() => {
     if (sent >= Math.min(options.trickle, body.length) || socket.destroyed) return clearInterval(timer);
-    socket.write(body.subarray(sent, sent + 1));
+    socket.write(options.slowHeaders ? `x-slow-${sent}: 1\r\n` : body.subarray(sent, sent + 1));
     sent += 1;
   }, options.everyMs);
   socket.on('data', (chunk) => (received += chunk.toString('utf8')));
