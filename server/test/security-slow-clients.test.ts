@@ -109,6 +109,17 @@ describe('open requests per client', () => {
     expect(await eventually(200)).toBe(200);
   });
 
+  it('gives the slot of every refused request back', async () => {
+    for (let i = 0; i < 20; i++) {
+      const refused = await server.post('/v1/chat/history', { sessionId: 'refused-visitor-0001' }, { 'x-api-key': 'wrong' });
+      expect(refused.status).toBe(401);
+      await refused.body?.cancel();
+    }
+    const notFound = await server.post('/v1/nowhere', {});
+    expect(notFound.status).toBe(404);
+    expect(await eventually(200)).toBe(200);
+  });
+
   it('gives a slot back when its client goes away mid-body', async () => {
     for (let round = 0; round < 3; round++) {
       const held = holdFive();

@@ -18,12 +18,31 @@ function compile({ method, path }: { method: string; path: string }): CompiledRo
   return { method, path, pattern: new RegExp(`^${segments.join('/')}/?$`) };
 }
 
+interface CompiledTable {
+  /** `METHOD path` of every route without parameters: one lookup for most requests. */
+  exact: Map<string, string>;
+  patterns: CompiledRoute[];
+}
+
+function compileTable(routes: ReadonlyArray<{ method: string; path: string }>): CompiledTable {
+  const exact = new Map<string, string>();
+  for (const { method, path } of routes) {
+    if (/[:*]/.test(path)) continue;
+    const bare = path.length > 1 ? path.replace(/\/$/, '') : path;
+    exact.set(`${method} ${bare}`, path);
+    exact.set(`${method} ${bare}/`, path);
+  }
+  return { exact, patterns: routes.map(compile) };
+}
+
 /** `routes` is read on first use, once every plugin has added its routes. */
 export function routeTable(routes: () => ReadonlyArray<{ method: string; path: string }>): RouteOf {
-  let compiled: CompiledRoute[] | null = null;
+  let table: CompiledTable | null = null;
   return (method, path) => {
-    compiled ??= routes().map(compile);
+    table ??= compileTable(routes());
     const wanted = method === 'HEAD' ? 'GET' : method;
-    return compiled.find((route) => (route.method === wanted || route.method === 'ALL') && route.pattern.test(path))?.path ?? null;
+    const exact = table.exact.get(`${wanted} ${path}`);
+    if (exact !== undefined) return exact;
+    return table.patterns.find((route) => (route.method === wanted || route.method === 'ALL') && route.pattern.test(path))?.path ?? null;
   };
 }
