@@ -108,8 +108,8 @@ export function accessGates({ routeOf, ...deps }: AccessDeps & { routeOf: RouteO
 }
 
 /**
- * The same gate at the route, for a request whose URL the early check did not recognise but the router still sent to
- * a guarded route (a spelling of the path the patterns above do not know): the key is checked whatever the path.
+ * The same gate at the route, for a request the route table did not place but the router still sent to a guarded
+ * route (a spelling of the path only the router knows): whatever the path, no guarded route runs without its key.
  */
 function routeGate(name: GateName, deps: AccessDeps) {
   const gate = name === 'widget' ? widgetGate(deps) : adminGate(deps);
