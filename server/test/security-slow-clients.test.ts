@@ -46,6 +46,22 @@ describe('refusals from the headers, before the body', () => {
   });
 });
 
+describe('gates before routing', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(() => server.stop());
+
+  it('lets no spelling of a guarded path through without its key: 401 before the body, or no route at all', async () => {
+    const spellings = ['/v1/admin/conversations', '/v1/admin/conversations/', '/v1/admin/./conversations', '/v1/admin/x/../conversations', '/v1/%61dmin/conversations', '/v1//admin/conversations', '//v1/admin/conversations', '/v1/admin/%63onversations', '/v1/admin/conversations%2F', '/v1/admin/health'];
+    for (const path of spellings) {
+      const answer = await openSlowRequest(server.port, { method: 'GET', path, headers: { connection: 'close' }, body: '', trickle: 0, everyMs: 50 }).closed;
+      expect(`${path} ${answer.status}`).toMatch(/ (401|404)$/);
+    }
+  });
+});
+
 describe('the body deadline', () => {
   let server: TestServer;
   beforeAll(async () => {
@@ -75,7 +91,8 @@ describe('the body deadline', () => {
 describe('open requests per client', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer({ env: { MAX_CONNECTIONS_PER_IP: '5', REQUEST_BODY_TIMEOUT_MS: '60000' } });
+    // The per-IP rate limit is off: every 429 here is the cap's.
+    server = await startTestServer({ env: { MAX_CONNECTIONS_PER_IP: '5', REQUEST_BODY_TIMEOUT_MS: '60000', RATE_LIMIT_CHAT_PER_IP: '0' } });
   });
   afterAll(() => server.stop());
 
@@ -84,21 +101,21 @@ describe('open requests per client', () => {
       openSlowRequest(server.port, { path: '/v1/chat/history', headers: { 'x-api-key': server.widgetKey, connection: 'close' }, body: JSON.stringify({ sessionId: `held-session-000${i}` }), trickle: 2, everyMs: 20 }),
     );
   const history = () => server.post('/v1/chat/history', { sessionId: 'next-visitor-0001' });
-  /** The server sees a request end a moment after the client does: ask again until it has. */
-  async function eventually(status: number): Promise<number> {
-    let last = 0;
-    for (let attempt = 0; attempt < 100 && last !== status; attempt++) {
+  /** The server sees a request start or end a moment after the client does: ask again until it has. */
+  async function eventually(wanted: 'served' | 'too_many_connections'): Promise<string> {
+    let last = '';
+    for (let attempt = 0; attempt < 100 && last !== wanted; attempt++) {
       const response = await history();
-      last = response.status;
-      await response.body?.cancel();
-      if (last !== status) await Bun.sleep(20);
+      last = response.status === 200 ? 'served' : ((await response.json()) as { code: string }).code;
+      if (response.status === 200) await response.body?.cancel();
+      if (last !== wanted) await Bun.sleep(20);
     }
     return last;
   }
 
   it('refuses a client\'s sixth open request with 429 JSON while five slow ones are held, and serves it again once they end', async () => {
     const held = holdFive();
-    expect(await eventually(429)).toBe(429);
+    expect(await eventually('too_many_connections')).toBe('too_many_connections');
     const refused = await history();
     expect(refused.status).toBe(429);
     expect(refused.headers.get('retry-after')).toBe('1');
@@ -106,7 +123,7 @@ describe('open requests per client', () => {
 
     for (const request of held) request.finish();
     for (const answer of await Promise.all(held.map((request) => request.closed))) expect(answer.status).toBe(200);
-    expect(await eventually(200)).toBe(200);
+    expect(await eventually('served')).toBe('served');
   });
 
   it('gives the slot of every refused request back', async () => {
@@ -117,15 +134,15 @@ describe('open requests per client', () => {
     }
     const notFound = await server.post('/v1/nowhere', {});
     expect(notFound.status).toBe(404);
-    expect(await eventually(200)).toBe(200);
+    expect(await eventually('served')).toBe('served');
   });
 
   it('gives a slot back when its client goes away mid-body', async () => {
     for (let round = 0; round < 3; round++) {
       const held = holdFive();
-      expect(await eventually(429)).toBe(429);
+      expect(await eventually('too_many_connections')).toBe('too_many_connections');
       for (const request of held) request.abort();
-      expect(await eventually(200)).toBe(200);
+      expect(await eventually('served')).toBe('served');
     }
   });
 });
