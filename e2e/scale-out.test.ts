@@ -44,8 +44,9 @@ function replicaEnv(limits: Record<string, string>): Record<string, string> {
     OPENAI_MAX_OUTPUT_TOKENS: '100',
     WIDGET_API_KEY: WIDGET_KEY,
     TRUST_PROXY: '1',
-    // The per-replica flood limit is not what these tests measure.
+    // The per-replica flood limits are not what these tests measure (every request comes from one address).
     RATE_LIMIT_CHAT_PER_IP: '100000',
+    MAX_CONNECTIONS_PER_IP: '0',
     RATE_LIMIT_CHAT_PER_SESSION: '1000',
     BUDGET_TOKENS_PER_SESSION: '0',
     BUDGET_TOKENS_PER_IP: '0',
