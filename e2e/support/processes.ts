@@ -6,6 +6,8 @@ import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
+import { caddyCompatEnv } from './caddy-version.ts';
+
 export * from './dockerfile.ts';
 export * from './compose.ts';
 
@@ -25,6 +27,7 @@ export async function freePort(): Promise<number> {
 
 export interface RunningProcess {
   name: string;
+  pid: number;
   /** Everything it printed so far (the tail), for failure messages. */
   output(): string;
   exited: Promise<number>;
@@ -42,6 +45,7 @@ export function startProcess(name: string, cmd: string[], options: { cwd: string
   void collect(child.stderr);
   return {
     name,
+    pid: child.pid,
     output: () => log,
     exited: child.exited,
     async stop() {
@@ -82,32 +86,42 @@ export interface RunningCaddy extends RunningProcess {
 }
 
 /**
- * Starts Caddy on the real Caddyfile: a test-only file holds the global options (high ports, loopback,
- * internal CA, no trust-store install) and `import`s the real one, so the routes under test are the shipped ones.
+ * The real Caddyfile with `globals` added to its global options block (Caddy allows one such block, first in the
+ * file, and an imported file cannot bring its own): everything else, the shipped timeouts included, is unchanged.
+ */
+export function withGlobalOptions(caddyfile: string, globals: string[]): string {
+  const lines = caddyfile.split('\n');
+  const open = lines.findIndex((line) => line.trim() !== '' && !line.trim().startsWith('#'));
+  const indented = globals.map((option) => `\t${option}`);
+  if (lines[open]?.trim() !== '{') return ['{', ...indented, '}', caddyfile].join('\n');
+  return [...lines.slice(0, open + 1), ...indented, ...lines.slice(open + 1)].join('\n');
+}
+
+/**
+ * Starts Caddy on the real Caddyfile, with test-only global options merged in (high ports, loopback, internal CA,
+ * no trust-store install), so the routes and server options under test are the shipped ones.
  */
 export async function startCaddy(options: { caddyfile: string; env: Record<string, string>; tempDir: string }): Promise<RunningCaddy> {
   const [httpPort, httpsPort, adminPort] = [await freePort(), await freePort(), await freePort()];
   const testCaddyfile = join(options.tempDir, 'Caddyfile.test');
+  const shipped = await Bun.file(options.caddyfile).text();
   await writeFile(
     testCaddyfile,
-    [
-      '{',
-      `\tadmin 127.0.0.1:${adminPort}`,
-      `\thttp_port ${httpPort}`,
-      `\thttps_port ${httpsPort}`,
-      '\tdefault_bind 127.0.0.1',
-      '\tlocal_certs',
-      '\tskip_install_trust',
-      '}',
-      `import ${options.caddyfile}`,
-      '',
-    ].join('\n'),
+    withGlobalOptions(shipped, [
+      `admin 127.0.0.1:${adminPort}`,
+      `http_port ${httpPort}`,
+      `https_port ${httpsPort}`,
+      'default_bind 127.0.0.1',
+      'local_certs',
+      'skip_install_trust',
+    ]),
   );
   const env = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: options.tempDir,
     XDG_DATA_HOME: join(options.tempDir, 'caddy-data'),
     XDG_CONFIG_HOME: join(options.tempDir, 'caddy-config'),
+    ...caddyCompatEnv(),
     ...options.env,
   };
   const caddy = startProcess('caddy', ['caddy', 'run', '--config', testCaddyfile, '--adapter', 'caddyfile'], { cwd: options.tempDir, env });
