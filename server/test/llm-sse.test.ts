@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'bun:test';
-import { readSse, SseParser } from '../src/llm/sse.ts';
+import { SseParser, SseReader, type SseMessage } from '../src/llm/sse.ts';
 
 const encoder = new TextEncoder();
 
@@ -12,11 +12,14 @@ function bodyOf(chunks: string[]): ReadableStream<Uint8Array> {
   });
 }
 
-async function messagesOf(chunks: string[]) {
-  const out = [];
-  for await (const message of readSse(bodyOf(chunks))) out.push(message);
+async function readAll(body: ReadableStream<Uint8Array>): Promise<SseMessage[]> {
+  const reader = new SseReader(body);
+  const out: SseMessage[] = [];
+  for (let batch = await reader.next(); batch !== null; batch = await reader.next()) out.push(...batch);
   return out;
 }
+
+const messagesOf = (chunks: string[]) => readAll(bodyOf(chunks));
 
 describe('SSE reader', () => {
   it('yields the data of each message, whatever the chunk boundaries', async () => {
@@ -33,9 +36,7 @@ describe('SSE reader', () => {
           controller.close();
         },
       });
-      const got = [];
-      for await (const message of readSse(body)) got.push(message.data);
-      expect(got).toEqual(['héllo']);
+      expect((await readAll(body)).map((message) => message.data)).toEqual(['héllo']);
     }
     for (let cut = 1; cut < wire.length; cut += 1) expect(await messagesOf([wire.slice(0, cut), wire.slice(cut)])).toEqual(expected);
   });
@@ -68,10 +69,10 @@ describe('SSE reader', () => {
         cancelled = true;
       },
     });
-    for await (const message of readSse(body)) {
-      expect(message.data).toBe('more');
-      break;
-    }
+    const reader = new SseReader(body);
+    expect((await reader.next())?.map((message) => message.data)).toEqual(['more']);
+    await reader.cancel();
     expect(cancelled).toBe(true);
+    expect(await reader.next()).toBeNull();
   });
 });

@@ -2,7 +2,7 @@
 import OpenAI from 'openai';
 import type { LlmConfig } from '../config.ts';
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
-import { readSse, type SseMessage } from './sse.ts';
+import { SseReader, type SseMessage } from './sse.ts';
 import type { TokenUsage } from './usage.ts';
 import { LlmError, type LlmEvent, type LlmMessage, type LlmProvider } from './types.ts';
 
@@ -93,21 +93,28 @@ export function createOpenAiProvider({ config, maxRetries = 2, fetch: fetchImpl 
         let finishReason: string | null = null;
         let usage: TokenUsage | null = null;
         if (response.body) {
-          for await (const message of readSse(response.body)) {
-            deadlines.chunkArrived();
-            if (message.data === '[DONE]') break;
-            const chunk = parseChunk(message, response.headers);
-            const choice = chunk.choices?.[0];
-            const text = choice?.delta?.content;
-            if (text) yield { type: 'token', text };
-            if (choice?.finish_reason) finishReason = choice.finish_reason;
-            if (chunk.usage) {
-              usage = {
-                promptTokens: chunk.usage.prompt_tokens,
-                completionTokens: chunk.usage.completion_tokens,
-                totalTokens: chunk.usage.total_tokens,
-              };
+          const sse = new SseReader(response.body);
+          try {
+            reading: for (let batch = await sse.next(); batch !== null; batch = await sse.next()) {
+              deadlines.chunkArrived();
+              for (const message of batch) {
+                if (message.data === '[DONE]') break reading;
+                const chunk = parseChunk(message, response.headers);
+                const choice = chunk.choices?.[0];
+                const text = choice?.delta?.content;
+                if (text) yield { type: 'token', text };
+                if (choice?.finish_reason) finishReason = choice.finish_reason;
+                if (chunk.usage) {
+                  usage = {
+                    promptTokens: chunk.usage.prompt_tokens,
+                    completionTokens: chunk.usage.completion_tokens,
+                    totalTokens: chunk.usage.total_tokens,
+                  };
+                }
+              }
             }
+          } finally {
+            await sse.cancel();
           }
         }
         if (reason) throw toLlmError(new Error('aborted'), reason);

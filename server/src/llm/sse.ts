@@ -68,28 +68,35 @@ function nextLineEnd(text: string, from: number): number {
   return Math.min(lf, cr);
 }
 
-/** The messages of a streamed body, in order; cancelling the iteration releases the body. */
-export async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator<SseMessage> {
-  const parser = new SseParser();
-  const decoder = new TextDecoder();
-  const reader = body.getReader();
-  const batch: SseMessage[] = [];
-  let finished = false;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      parser.push(decoder.decode(value, { stream: true }), batch);
-      for (let index = 0; index < batch.length; index += 1) yield batch[index]!;
-      batch.length = 0;
-    }
-    parser.push(decoder.decode(), batch);
-    parser.end(batch);
-    finished = true;
-    for (const message of batch) yield message;
-  } finally {
-    // A consumer that stops early (or a failed read) must not leave the connection open.
-    if (!finished) await reader.cancel().catch(() => {});
-    reader.releaseLock();
+/**
+ * Reads a streamed body one network chunk at a time, with no async generator in between: a token costs one awaited
+ * read, not a read plus a generator hop per message (the per-token cost is what limits many concurrent streams).
+ */
+export class SseReader {
+  private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
+  private readonly parser = new SseParser();
+  private readonly decoder = new TextDecoder();
+  private ended = false;
+
+  constructor(body: ReadableStream<Uint8Array>) {
+    this.reader = body.getReader();
+  }
+
+  /** The messages the next network chunk completed (often one, maybe none), or null once the body has ended. */
+  async next(): Promise<SseMessage[] | null> {
+    if (this.ended) return null;
+    const { done, value } = await this.reader.read();
+    if (!done) return this.parser.push(this.decoder.decode(value, { stream: true }));
+    this.ended = true;
+    this.reader.releaseLock();
+    return this.parser.end(this.parser.push(this.decoder.decode()));
+  }
+
+  /** Stops early (or after a failed read) and lets the connection go; nothing happens once the body has ended. */
+  async cancel(): Promise<void> {
+    if (this.ended) return;
+    this.ended = true;
+    await this.reader.cancel().catch(() => {});
+    this.reader.releaseLock();
   }
 }
