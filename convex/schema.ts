@@ -1,5 +1,6 @@
 import { defineSchema, defineTable } from 'convex/server';
 import { v } from 'convex/values';
+import { knowledgeTables } from './lib/knowledge-schema';
 
 /**
  * Mirrors `Conversation` / `Message` in server/src/store/types.ts. Conversations carry denormalised counters so
@@ -62,4 +63,6 @@ export default defineSchema({
     .index('by_status', ['status', 'createdAt'])
     .index('by_createdAt', ['createdAt'])
     .searchIndex('search_content', { searchField: 'content', filterFields: ['conversationId'] }),
+
+  ...knowledgeTables,
 });

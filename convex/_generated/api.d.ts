@@ -16,7 +16,9 @@ import type {
 import type * as admin from "../admin.js";
 import type * as chat from "../chat.js";
 import type * as health from "../health.js";
+import type * as knowledge from "../knowledge.js";
 import type * as lib_guard from "../lib/guard.js";
+import type * as lib_knowledge_schema from "../lib/knowledge-schema.js";
 import type * as lib_listing from "../lib/listing.js";
 import type * as lib_model from "../lib/model.js";
 import type * as lib_stats from "../lib/stats.js";
@@ -33,7 +35,9 @@ declare const fullApi: ApiFromModules<{
   admin: typeof admin;
   chat: typeof chat;
   health: typeof health;
+  knowledge: typeof knowledge;
   "lib/guard": typeof lib_guard;
+  "lib/knowledge-schema": typeof lib_knowledge_schema;
   "lib/listing": typeof lib_listing;
   "lib/model": typeof lib_model;
   "lib/stats": typeof lib_stats;

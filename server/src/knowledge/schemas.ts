@@ -1,22 +1,14 @@
 /**
  * The knowledge base's HTTP contract: sources, their states, the bodies that add them, and the citations a chat
- * reply carries. One definition per shape; TypeScript types come from `.static`. Pure (no runtime imports besides
- * TypeBox), so the dashboard and the widget can import the types.
+ * reply carries. One definition per shape; TypeScript types come from `.static`; the value lists come from values.ts.
+ * The dashboard and the widget import the types only.
  */
 import { t } from 'elysia';
 
-export const SOURCE_KINDS = ['file', 'text', 'url', 'sitemap'] as const;
-export type SourceKind = (typeof SOURCE_KINDS)[number];
+import { FILE_FORMATS, KNOWLEDGE_MODES, SOURCE_KINDS, SOURCE_STATUSES } from './values.ts';
 
-export const SOURCE_STATUSES = ['queued', 'indexing', 'ready', 'failed'] as const;
-export type SourceStatus = (typeof SOURCE_STATUSES)[number];
-
-export const KNOWLEDGE_MODES = ['off', 'auto', 'strict'] as const;
-export type KnowledgeMode = (typeof KNOWLEDGE_MODES)[number];
-
-/** File types the upload accepts, by extension (the content is checked too). */
-export const FILE_FORMATS = ['markdown', 'text', 'html', 'pdf'] as const;
-export type FileFormat = (typeof FILE_FORMATS)[number];
+export { FILE_FORMATS, KNOWLEDGE_MODES, SOURCE_KINDS, SOURCE_STATUSES } from './values.ts';
+export type { FileFormat, KnowledgeMode, SourceKind, SourceStatus } from './values.ts';
 
 export const KnowledgeSourceModel = t.Object(
   {

@@ -23,6 +23,8 @@ export const convexModules: Record<string, () => Promise<unknown>> = {
   './chat.ts': () => import('../../../convex/chat.ts'),
   './admin.ts': () => import('../../../convex/admin.ts'),
   './health.ts': () => import('../../../convex/health.ts'),
+  './knowledge.ts': () => import('../../../convex/knowledge.ts'),
+  './lib/knowledge-schema.ts': () => import('../../../convex/lib/knowledge-schema.ts'),
   './lib/guard.ts': () => import('../../../convex/lib/guard.ts'),
   './lib/listing.ts': () => import('../../../convex/lib/listing.ts'),
   './lib/model.ts': () => import('../../../convex/lib/model.ts'),

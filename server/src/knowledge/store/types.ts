@@ -98,3 +98,11 @@ export interface KnowledgeStore {
 
   close(): Promise<void>;
 }
+
+/** The embedding vectors do not fit the store's vector index (the model changed): the source fails with this reason. */
+export class VectorSizeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'VectorSizeError';
+  }
+}
