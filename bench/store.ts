@@ -5,7 +5,7 @@
  */
 import { existsSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { openSqliteStore } from '../server/src/store/sqlite.ts';
+import { openSqliteStore } from '../server/src/store/sqlite/store.ts';
 import { BENCH_ADMIN_KEY, DATA_DIR, ROOT, startServerProcess, type Upstream } from './processes.ts';
 import type { Table } from './report.ts';
 import { count, ms, summarize, type Summary } from './stats.ts';

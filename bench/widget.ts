@@ -12,7 +12,7 @@ export const GZIP_BUDGET = 25 * 1024;
 
 export interface WidgetWeight {
   raw: number;
-  /** Level 9, as server/src/widget/bundle.ts precompresses it; level 6 is what a proxy compressing on the fly sends. */
+  /** Level 9, as server/src/embed/bundle.ts precompresses it; level 6 is what a proxy compressing on the fly sends. */
   gzip: number;
   gzipDefault: number;
   brotli: number;
@@ -37,7 +37,7 @@ export function widgetTable(weight: WidgetWeight | null): Table {
       ? [[weight.raw, weight.gzip, weight.gzipDefault, weight.brotli].map((size) => `${bytes(size)} (${count(size)} B)`)]
       : [['not built', '', '', '']],
     notes: weight
-      ? ['The server sends the precompressed gzip -9 or brotli q11 body (server/src/widget/bundle.ts); gzip -6 is what a proxy compressing on the fly would send. KiB = 1,024 bytes.']
+      ? ['The server sends the precompressed gzip -9 or brotli q11 body (server/src/embed/bundle.ts); gzip -6 is what a proxy compressing on the fly would send. KiB = 1,024 bytes.']
       : ['Skipped: run `bun run build` first (the widget bundle is not built).'],
   };
 }

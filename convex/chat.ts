@@ -2,7 +2,8 @@ import { v } from 'convex/values';
 import type { Doc, Id } from './_generated/dataModel';
 import { mutation, query, type MutationCtx, type QueryCtx } from './_generated/server';
 import { fail, requireServerSecret } from './lib/guard';
-import { preview, toConversation, toMessage } from './lib/model';
+import { previewOf } from '../server/src/shared/conversation';
+import { toConversation, toMessage } from './lib/model';
 import { feedbackValidator, usageValidator } from './schema';
 
 /** The visitor-facing half of the store: one chat turn, its end, the visitor's own thread, and feedback. */
@@ -107,7 +108,7 @@ export const startTurn = mutation({
       updatedAt: Math.max(conversation.updatedAt, now),
       // Counters count a message once it has ended: the placeholder joins at finishTurn.
       messageCount: conversation.messageCount + 1,
-      lastMessagePreview: preview(args.content),
+      lastMessagePreview: previewOf(args.content),
       lastMessageRole: 'user',
     });
 
@@ -174,7 +175,7 @@ export const finishTurn = mutation({
       errorCount: conversation.errorCount + delta.errors,
       stoppedCount: conversation.stoppedCount + delta.stopped,
       totalTokens: conversation.totalTokens - (message.usage?.totalTokens ?? 0) + (usage?.totalTokens ?? 0),
-      lastMessagePreview: preview(args.content),
+      lastMessagePreview: previewOf(args.content),
       lastMessageRole: 'assistant',
     });
     return toMessage((await ctx.db.get(message._id))!);

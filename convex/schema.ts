@@ -1,23 +1,25 @@
 import { defineSchema, defineTable } from 'convex/server';
 import { v } from 'convex/values';
+import { FEEDBACK_VALUES, MESSAGE_ROLES, MESSAGE_STATUSES } from '../server/src/shared/conversation';
 import { knowledgeTables } from './lib/knowledge-schema';
 
 /**
- * Mirrors `Conversation` / `Message` in server/src/store/types.ts. Conversations carry denormalised counters so
+ * Mirrors `Conversation` / `Message` in server/src/store/chat-store.ts. Conversations carry denormalised counters so
  * that lists and filters never read messages; every query the functions run has an index here.
  */
 
 const nullableString = v.union(v.string(), v.null());
 const nullableNumber = v.union(v.number(), v.null());
 
-export const roleValidator = v.union(v.literal('user'), v.literal('assistant'));
-export const statusValidator = v.union(
-  v.literal('streaming'),
-  v.literal('complete'),
-  v.literal('stopped'),
-  v.literal('error'),
-);
-export const feedbackValidator = v.union(v.literal('up'), v.literal('down'));
+/** `v.union` of one literal per value of a shared list. */
+function literalUnion<const T extends readonly [string, string, ...string[]]>(values: T) {
+  const [first, second, ...rest] = values.map((value) => v.literal(value as T[number]));
+  return v.union(first!, second!, ...rest);
+}
+
+export const roleValidator = literalUnion(MESSAGE_ROLES);
+export const statusValidator = literalUnion(MESSAGE_STATUSES);
+export const feedbackValidator = literalUnion(FEEDBACK_VALUES);
 export const usageValidator = v.object({
   promptTokens: v.number(),
   completionTokens: v.number(),

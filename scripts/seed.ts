@@ -7,11 +7,11 @@
  */
 import { existsSync, rmSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { previewOf } from '../server/src/store/preview.ts';
-import { MESSAGES_FTS_INSERT_TRIGGER } from '../server/src/store/sqlite-migrations.ts';
-import { messageSeqRange } from '../server/src/store/sqlite-keys.ts';
-import { openSqliteDatabase, openSqliteStore } from '../server/src/store/sqlite.ts';
-import type { ChatStore, ListConversationsInput } from '../server/src/store/types.ts';
+import { previewOf } from '../server/src/shared/conversation.ts';
+import { MESSAGES_FTS_INSERT_TRIGGER } from '../server/src/store/sqlite/migrations.ts';
+import { messageSeqRange } from '../server/src/store/sqlite/message-seq.ts';
+import { openSqliteDatabase, openSqliteStore } from '../server/src/store/sqlite/store.ts';
+import type { ChatStore, ListConversationsInput } from '../server/src/store/chat-store.ts';
 
 const { values: args } = parseArgs({
   options: {

@@ -1,5 +1,6 @@
 import type { Doc } from '../_generated/dataModel';
 import type { QueryCtx } from '../_generated/server';
+import { clampListLimit, searchWords } from '../../server/src/shared/conversation';
 import {
   compareNewestFirst,
   decodeCursor,
@@ -7,7 +8,6 @@ import {
   isAfterCursor,
   matchesAllTerms,
   type ListCursor,
-  searchTerms,
 } from './model';
 
 /**
@@ -54,9 +54,9 @@ export async function listConversationPage(
   ctx: QueryCtx,
   input: ListFilter & { limit: number; cursor: string | null },
 ): Promise<ConversationPage> {
-  const limit = Math.min(200, Math.max(1, Math.floor(input.limit)));
+  const limit = clampListLimit(input.limit);
   const cursor = input.cursor ? decodeCursor(input.cursor) : null;
-  const terms = searchTerms(input.q);
+  const terms = searchWords(input.q);
   if (terms.length > 0) return await searchPage(ctx, input, terms, limit, cursor);
   return await scanPage(ctx, input, limit, cursor);
 }

@@ -1,9 +1,8 @@
 import type { Doc } from '../_generated/dataModel';
+import { wordsOf } from '../../server/src/shared/conversation';
 import { fail } from './guard';
 
-/** Turns stored documents into the wire shapes of server/src/store/types.ts, and the small pure rules around them. */
-
-export const PREVIEW_CHARS = 200;
+/** Turns stored documents into the wire shapes of server/src/store/schemas.ts, and the small pure rules around them. */
 
 export function toConversation(doc: Doc<'conversations'>) {
   return {
@@ -43,27 +42,9 @@ export function toMessage(doc: Doc<'messages'>) {
   };
 }
 
-/** First 200 characters, counted in code points so an emoji is never cut in half. */
-export function preview(content: string): string {
-  if (content.length <= PREVIEW_CHARS) return content;
-  return Array.from(content).slice(0, PREVIEW_CHARS).join('');
-}
-
-/** Lower-cased runs of letters and digits of any script; everything else separates words. */
-export function words(text: string): string[] {
-  return text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
-}
-
-/** At most 16 words, like the SQLite store: a longer search is not a search. */
-export const MAX_SEARCH_WORDS = 16;
-
-export function searchTerms(q: string | undefined): string[] {
-  return q === undefined ? [] : words(q).slice(0, MAX_SEARCH_WORDS);
-}
-
 /** True when every search term is the prefix of some word of `content` (the SQLite store's `term*` semantics). */
 export function matchesAllTerms(content: string, terms: string[]): boolean {
-  const contentWords = words(content);
+  const contentWords = wordsOf(content);
   return terms.every((term) => contentWords.some((word) => word.startsWith(term)));
 }
 

@@ -9,13 +9,14 @@ import { chatRoutes } from './chat/routes.ts';
 import { createChatService } from './chat/service.ts';
 import type { AppConfig } from './config.ts';
 import { healthRoutes } from './health/routes.ts';
-import { silentLogger, type Logger } from './http/logger.ts';
+import { silentLogger, type Logger } from './logger.ts';
 import { originGuard } from './http/origin-guard.ts';
 import { requestContext } from './http/request-context.ts';
 import type { LlmProvider } from './llm/types.ts';
-import { createLimiters } from './security/access.ts';
-import type { ChatStore } from './store/types.ts';
-import { widgetRoutes } from './widget/routes.ts';
+import { createIpLimiters } from './http/access.ts';
+import { createMemoryTurnLimits, type TurnLimits } from './security/turn-limits.ts';
+import type { ChatStore } from './store/chat-store.ts';
+import { widgetRoutes } from './embed/routes.ts';
 
 export interface AppDeps {
   config: AppConfig;
@@ -25,13 +26,23 @@ export interface AppDeps {
   logger?: Logger;
   /** Clock for rate limits and budgets (tests move time without sleeping). */
   now?: () => number;
+  /** The per-session rate limit and token budgets; in memory (this process) unless a shared store supplies them. */
+  turnLimits?: TurnLimits;
 }
 
 export const API_VERSION = '1.0.0';
 
-export function createApp({ config, store, llm, logger = silentLogger, now = Date.now }: AppDeps) {
-  const limiters = createLimiters(config, now);
-  const service = createChatService({ config, store, llm, budget: limiters.budget, logger, now });
+export function createApp({ config, store, llm, logger = silentLogger, now = Date.now, turnLimits }: AppDeps) {
+  const limiters = createIpLimiters(config, now);
+  const limits =
+    turnLimits ??
+    createMemoryTurnLimits({
+      chatPerSessionPerMinute: config.rateLimits.chatPerSessionPerMinute,
+      maxTrackedClients: config.rateLimits.maxTrackedClients,
+      budgets: config.budgets,
+      now,
+    });
+  const service = createChatService({ config, store, llm, limits, logger, now });
 
   // Our own check answers 413 JSON for a declared length over the limit (and refuses bodies without one), so no body
   // larger than MAX_BODY_BYTES is ever read. Bun's cap answers an empty, non-JSON 413 before any hook runs: it must

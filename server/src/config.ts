@@ -3,6 +3,7 @@
  * so a misconfigured deployment tells the owner everything that is wrong in one boot, not one thing per boot.
  */
 import { randomBytes } from 'node:crypto';
+import { DEFAULT_CONVEX_TIMEOUT_MS } from './shared/conversation.ts';
 import { parseOriginList, type OriginRule } from './security/origins.ts';
 import { parseTrustProxy, type TrustProxy } from './security/client-ip.ts';
 
@@ -200,7 +201,7 @@ export function loadConfig(env: Env): LoadedConfig {
   if (convexUrl) {
     if (!convexSecret) read.problems.push('CONVEX_SERVER_SECRET is required with CONVEX_URL: set the same value in the Convex deployment (npx convex env set CONVEX_SERVER_SECRET …).');
     else if (production && convexSecret.length < MIN_SECRET_LENGTH) read.problems.push(`CONVEX_SERVER_SECRET is too short for production: use at least ${MIN_SECRET_LENGTH} characters.`);
-    convex = { url: convexUrl, secret: convexSecret ?? '', timeoutMs: read.int('CONVEX_TIMEOUT_MS', 15_000, 100, 600_000) };
+    convex = { url: convexUrl, secret: convexSecret ?? '', timeoutMs: read.int('CONVEX_TIMEOUT_MS', DEFAULT_CONVEX_TIMEOUT_MS, 100, 600_000) };
   }
 
   const llmModel = read.string('OPENAI_MODEL') ?? 'gpt-4.1-mini';

@@ -1,35 +1,31 @@
-/** One error type for everything the API refuses on purpose; mapped to `{ error, code }` in one place (http/errors.ts). */
-import { t } from 'elysia';
+/**
+ * Refusals of the domain (a chat turn, limits and budgets): a stable code and a sentence for humans, no HTTP.
+ * http/errors.ts is the one place that turns a code into a status and headers.
+ */
 
-export class AppError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    /** Extra response headers, e.g. Retry-After. */
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-    this.name = 'AppError';
-  }
+export const DOMAIN_ERROR_CODES = [
+  'llm_not_configured',
+  'validation_failed',
+  'rate_limited',
+  'budget_exhausted',
+] as const;
+export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];
+
+export interface RateLimitState {
+  limit: number;
+  remaining: number;
+  resetSeconds: number;
 }
 
-export const ErrorBody = t.Object(
-  {
-    error: t.String({ description: 'A sentence for humans.' }),
-    code: t.String({ description: 'A stable machine code, e.g. `validation_failed`, `invalid_api_key`.' }),
-  },
-  { title: 'Error' },
-);
-export type ErrorBody = typeof ErrorBody.static;
-
-/** The error replies every guarded route can give, for the OpenAPI document. */
-export const commonErrors = {
-  400: ErrorBody,
-  401: ErrorBody,
-  403: ErrorBody,
-  413: ErrorBody,
-  415: ErrorBody,
-  429: ErrorBody,
-  503: ErrorBody,
-} as const;
+export class DomainError extends Error {
+  constructor(
+    readonly code: DomainErrorCode,
+    message: string,
+    /** When to try again, for refusals that pass (rate limits, budgets). */
+    readonly retryAfterSeconds: number | null = null,
+    readonly rateLimit: RateLimitState | null = null,
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}

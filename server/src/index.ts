@@ -1,7 +1,7 @@
 /** The entry point: the only file that reads the environment, opens the store, and listens. */
 import { createApp } from './app.ts';
 import { loadConfig } from './config.ts';
-import { createJsonLogger } from './http/logger.ts';
+import { createJsonLogger } from './logger.ts';
 import { createOpenAiProvider } from './llm/openai.ts';
 import { openStore } from './store/open.ts';
 

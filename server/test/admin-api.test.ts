@@ -1,7 +1,7 @@
 /** The admin API over real HTTP, against both stores (SQLite file; Convex functions behind the fake Convex server). */
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
-import { createConvexStore } from '../src/store/convex.ts';
-import type { Conversation, ConversationThread } from '../src/store/types.ts';
+import { createConvexStore } from '../src/store/convex/store.ts';
+import type { Conversation, ConversationThread } from '../src/store/chat-store.ts';
 import { DEFAULT_REPLY } from './support/fake-llm.ts';
 import { configureDeploymentSecret, FAKE_CONVEX_SECRET, startFakeConvex, type FakeConvex } from './support/fake-convex.ts';
 import { startTestServer, type TestServer } from './support/server.ts';

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { ConvexError, type Value } from 'convex/values';
 import { api } from '../../convex/_generated/api.js';
 import { constantTimeEqual } from '../../convex/lib/guard.ts';
-import { matchesAllTerms, searchTerms } from '../../convex/lib/model.ts';
+import { matchesAllTerms } from '../../convex/lib/model.ts';
+import { MAX_SEARCH_WORDS, searchWords } from '../src/shared/conversation.ts';
 import {
   configureDeploymentSecret,
   convexModules,
@@ -397,10 +398,10 @@ describe('admin:listConversations', () => {
 
 describe('search words', () => {
   it('splits on anything but letters and digits, lower-cased, at most 16 words', () => {
-    expect(searchTerms('  Pizza, "NEAR"(city)* ')).toEqual(['pizza', 'near', 'city']);
-    expect(searchTerms('Ünïcode straße 42')).toEqual(['ünïcode', 'straße', '42']);
-    expect(searchTerms(Array.from({ length: 20 }, (_, index) => `w${index}`).join(' '))).toHaveLength(16);
-    expect(searchTerms('"*()')).toEqual([]);
+    expect(searchWords('  Pizza, "NEAR"(city)* ')).toEqual(['pizza', 'near', 'city']);
+    expect(searchWords('Ünïcode straße 42')).toEqual(['ünïcode', 'straße', '42']);
+    expect(searchWords(Array.from({ length: 20 }, (_, index) => `w${index}`).join(' '))).toHaveLength(MAX_SEARCH_WORDS);
+    expect(searchWords('"*()')).toEqual([]);
   });
 
   it('prefix-matches every word against the words of a message', () => {

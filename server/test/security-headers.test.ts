@@ -1,7 +1,7 @@
 /** Headers and hygiene: nosniff, Referrer-Policy, CSP (strict on the demo page), HSTS only in production, no internals in replies, logs without secrets. */
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
-import { openSqliteStore } from '../src/store/sqlite.ts';
-import type { ChatStore } from '../src/store/types.ts';
+import { openSqliteStore } from '../src/store/sqlite/store.ts';
+import type { ChatStore } from '../src/store/chat-store.ts';
 import { startTestServer, type TestServer } from './support/server.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -68,7 +68,7 @@ describe('nothing internal leaves, nothing secret is logged', () => {
     // A store that fails the way a bug would: a plain Error carrying paths and internals in its message.
     store = Object.assign(Object.create(real), {
       getThread: async () => {
-        throw new Error('SQLITE_CORRUPT at /srv/app/server/src/store/sqlite.ts:42 password=hunter2');
+        throw new Error('SQLITE_CORRUPT at /srv/app/server/src/store/sqlite/store.ts:42 password=hunter2');
       },
     }) as ChatStore;
     server = await startTestServer({ store, env: PRODUCTION });

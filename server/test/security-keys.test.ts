@@ -1,8 +1,8 @@
 /** Keys: constant-time comparison for both keys, 401 JSON for a missing or wrong one, 503 while admin is off, production refuses short keys. */
 import { afterAll, afterEach, beforeAll, describe, expect, it, spyOn } from 'bun:test';
 import { loadConfig } from '../src/config.ts';
-import * as keys from '../src/security/keys.ts';
-import { safeEqual } from '../src/security/keys.ts';
+import * as keys from '../src/security/secrets.ts';
+import { safeEqual } from '../src/security/secrets.ts';
 import { startTestServer, type TestServer } from './support/server.ts';
 
 describe('safeEqual', () => {

@@ -4,9 +4,9 @@
  * secret, timeouts, and independent chats not waiting on each other.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'bun:test';
-import { describeChatStoreContract } from '../src/store/contract.ts';
-import { createConvexStore } from '../src/store/convex.ts';
-import { StoreError, type ChatStore } from '../src/store/types.ts';
+import { describeChatStoreContract } from './support/store-contract.ts';
+import { createConvexStore } from '../src/store/convex/store.ts';
+import { StoreError, type ChatStore } from '../src/store/chat-store.ts';
 import { configureDeploymentSecret, FAKE_CONVEX_SECRET, startFakeConvex, type FakeConvex } from './support/fake-convex.ts';
 
 let restoreSecret: () => void;

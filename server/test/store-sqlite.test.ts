@@ -3,12 +3,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'bun:test';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describeChatStoreContract } from '../src/store/contract.ts';
-import { messageSeqRange, nextMessageSeq } from '../src/store/sqlite-keys.ts';
-import { buildListQuery, type SearchPlan } from '../src/store/sqlite-list-query.ts';
-import { MIGRATIONS, type Migration } from '../src/store/sqlite-migrations.ts';
-import { openSqliteDatabase, openSqliteStore } from '../src/store/sqlite.ts';
-import { StoreError, type ConversationFilter } from '../src/store/types.ts';
+import { describeChatStoreContract } from './support/store-contract.ts';
+import { messageSeqRange, nextMessageSeq } from '../src/store/sqlite/message-seq.ts';
+import { buildListQuery, type SearchPlan } from '../src/store/sqlite/list-query.ts';
+import { MIGRATIONS, type Migration } from '../src/store/sqlite/migrations.ts';
+import { openSqliteDatabase, openSqliteStore } from '../src/store/sqlite/store.ts';
+import { StoreError, type ConversationFilter } from '../src/store/chat-store.ts';
 
 function tempDir(): { dir: string; remove: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'store-sqlite-'));
@@ -148,7 +148,7 @@ describe('SqliteStore specifics', () => {
   it('recovers a reply left streaming by a process that was killed mid-turn', async () => {
     // A real crash: another process commits the start of a turn, then dies by SIGKILL without closing.
     const script = `
-      import { openSqliteStore } from ${JSON.stringify(join(import.meta.dir, '../src/store/sqlite.ts'))};
+      import { openSqliteStore } from ${JSON.stringify(join(import.meta.dir, '../src/store/sqlite/store.ts'))};
       const store = await openSqliteStore(${JSON.stringify(file)});
       await store.startTurn({ sessionId: 'crashed', content: 'are you there?', model: 'm', historyLimit: 5, now: Date.now() - 600000 });
       process.kill(process.pid, 'SIGKILL');

@@ -12,4 +12,4 @@ export type {
   ProblemFilter,
   Stats,
   TokenUsage,
-} from '../../../server/src/store/types.ts';
+} from '../../../server/src/store/chat-store.ts';

@@ -1,5 +1,5 @@
 /** Export encodings, streamed: one conversation at a time goes out, so a large export never sits whole in memory. */
-import type { ConversationThread } from '../store/types.ts';
+import type { ConversationThread } from '../store/chat-store.ts';
 
 export const CSV_COLUMNS = [
   'conversation_id', 'session_id', 'conversation_created_at', 'origin', 'page_url', 'user_agent',

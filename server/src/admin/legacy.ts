@@ -2,7 +2,7 @@
  * Fields of the original Open Chat Widget admin API (Convex document names `_id`, `_creationTime`, and
  * `lastMessage`), added beside ours so clients written for it keep working: fields are added, never renamed.
  */
-import type { Conversation, ConversationThread, Message } from '../store/types.ts';
+import type { Conversation, ConversationThread, Message } from '../store/chat-store.ts';
 
 export function withLegacyConversationFields(conversation: Conversation) {
   return { ...conversation, _id: conversation.id, _creationTime: conversation.createdAt, lastMessage: conversation.lastMessagePreview ?? '' };

@@ -1,12 +1,14 @@
 /** Admin API (`x-admin-api-key`): conversations, search, one thread, delete, export, stats. Used by the dashboard. */
 import { Elysia } from 'elysia';
 import type { AppConfig } from '../config.ts';
-import { AppError, commonErrors, ErrorBody } from '../errors.ts';
-import { adminAccess, type Limiters } from '../security/access.ts';
-import type { ChatStore, ConversationFilter } from '../store/types.ts';
+import { HttpError, commonErrors, ErrorBody } from '../http/http-error.ts';
+import { adminAccess, type IpLimiters } from '../http/access.ts';
+import type { ChatStore, ConversationFilter } from '../store/chat-store.ts';
 import { exportStream } from './export.ts';
 import { withLegacyConversationFields, withLegacyThreadFields } from './legacy.ts';
-import { ConversationPage, ExportQuery, IdParams, ListQuery, StatsModel, StatsQuery, ThreadModel } from './model.ts';
+import { LIST_LIMIT_DEFAULT } from '../shared/conversation.ts';
+import { StatsSchema } from '../store/schemas.ts';
+import { AdminThread, ConversationPage, ExportQuery, IdParams, ListQuery, StatsQuery } from './schemas.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -15,19 +17,19 @@ function filterOf(query: { q?: string; from?: number; to?: number; problem?: Con
   return { q: q || undefined, from: query.from, to: query.to, problem: query.problem, feedback: query.feedback };
 }
 
-export function adminRoutes({ config, store, limiters }: { config: AppConfig; store: ChatStore; limiters: Limiters }) {
-  const notFound = () => new AppError(404, 'conversation_not_found', 'No conversation with that id.');
+export function adminRoutes({ config, store, limiters }: { config: AppConfig; store: ChatStore; limiters: IpLimiters }) {
+  const notFound = () => new HttpError(404, 'conversation_not_found', 'No conversation with that id.');
   return new Elysia({ name: 'admin-routes', seed: config, prefix: '/v1/admin' })
     .use(adminAccess({ config, limiters }))
     .get(
       '/conversations',
       async ({ query }) => {
-        const page = await store.listConversations({ ...filterOf(query), limit: query.limit ?? 100, cursor: query.cursor ?? null });
+        const page = await store.listConversations({ ...filterOf(query), limit: query.limit ?? LIST_LIMIT_DEFAULT, cursor: query.cursor ?? null });
         return { conversations: page.items.map(withLegacyConversationFields), nextCursor: page.nextCursor };
       },
       {
-      query: ListQuery,
-      response: { 200: ConversationPage, ...commonErrors },
+        query: ListQuery,
+        response: { 200: ConversationPage, ...commonErrors },
         detail: { tags: ['Admin'], summary: 'List conversations, newest activity first', description: 'Cursor-paginated; filter by full-text `q`, date range, problem replies and feedback.' },
       },
     )
@@ -38,7 +40,7 @@ export function adminRoutes({ config, store, limiters }: { config: AppConfig; st
         if (!thread) throw notFound();
         return withLegacyThreadFields(thread);
       },
-      { params: IdParams, response: { 200: ThreadModel, ...commonErrors, 404: ErrorBody }, detail: { tags: ['Admin'], summary: 'One conversation with all its messages' } },
+      { params: IdParams, response: { 200: AdminThread, ...commonErrors, 404: ErrorBody }, detail: { tags: ['Admin'], summary: 'One conversation with all its messages' } },
     )
     .delete(
       '/conversations/:id',
@@ -73,10 +75,10 @@ export function adminRoutes({ config, store, limiters }: { config: AppConfig; st
       ({ query }) => {
         const to = query.to ?? Date.now();
         const from = query.from ?? to - 30 * DAY_MS;
-        if (from > to) throw new AppError(400, 'validation_failed', '"from" must not be after "to".');
-        if (to - from > 366 * DAY_MS) throw new AppError(400, 'validation_failed', 'The stats range is limited to 366 days.');
+        if (from > to) throw new HttpError(400, 'validation_failed', '"from" must not be after "to".');
+        if (to - from > 366 * DAY_MS) throw new HttpError(400, 'validation_failed', 'The stats range is limited to 366 days.');
         return store.stats({ from, to });
       },
-      { query: StatsQuery, response: { 200: StatsModel, ...commonErrors }, detail: { tags: ['Admin'], summary: 'Conversations, messages, tokens and errors per day' } },
+      { query: StatsQuery, response: { 200: StatsSchema, ...commonErrors }, detail: { tags: ['Admin'], summary: 'Conversations, messages, tokens and errors per day' } },
     );
 }

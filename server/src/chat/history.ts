@@ -1,6 +1,6 @@
 /** Builds what the model sees: the system prompt, then as much recent history as the message and character limits allow. */
 import type { LlmMessage } from '../llm/types.ts';
-import type { Message } from '../store/types.ts';
+import type { Message } from '../store/schemas.ts';
 
 export interface HistoryLimits {
   systemPrompt: string;
@@ -26,8 +26,7 @@ export function buildModelMessages(history: Message[], limits: HistoryLimits): L
   return [{ role: 'system', content: limits.systemPrompt }, ...picked];
 }
 
-/** Rough token count for budgets when the upstream reports no usage (about 4 characters a token). */
-export function estimateTokens(messages: LlmMessage[], reply: string): number {
-  const chars = messages.reduce((n, m) => n + m.content.length, 0) + reply.length;
-  return Math.ceil(chars / 4);
+/** Characters of everything sent to the model, the measure budgets count in (shared/tokens.ts). */
+export function countPromptChars(messages: LlmMessage[]): number {
+  return messages.reduce((n, m) => n + m.content.length, 0);
 }

@@ -1,21 +1,22 @@
 /**
- * One chat turn, as ARCHITECTURE §1: store the visitor's message (and a reply placeholder) before the model is
- * called, stream the reply, then store it with its final status — `complete`, `stopped` (client went away) or
- * `error` (partial text kept). Knows nothing of HTTP: the routes give it plain values and an `emit` callback.
+ * One chat turn (docs/ARCHITECTURE.md, "A chat turn"): pass the session's limits, store the visitor's message (and a
+ * reply placeholder) before the model is called, reserve the turn's worst case in the token budgets, stream the reply,
+ * then store it with its final status — `complete`, `stopped` (client went away) or `error` (partial text kept) —
+ * and settle the budgets with what it really cost. Knows nothing of HTTP: the routes give it plain values and an
+ * `emit` callback, and it throws `DomainError`s.
  */
 import type { AppConfig } from '../config.ts';
-import { AppError } from '../errors.ts';
-import type { Logger } from '../http/logger.ts';
+import { DomainError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
 import { LlmError, type LlmProvider } from '../llm/types.ts';
-import type { DailyBudget } from '../security/budget.ts';
-import type { ChatStore, MessageStatus, TokenUsage } from '../store/types.ts';
-import { buildModelMessages, estimateTokens } from './history.ts';
-import type { StreamEvents } from './model.ts';
-
-export type StreamEvent = typeof StreamEvents.static;
-export type StartEvent = Extract<StreamEvent, { type: 'start' }>;
-export type DoneEvent = Extract<StreamEvent, { type: 'done' }>;
-export type ErrorEvent = Extract<StreamEvent, { type: 'error' }>;
+import type { TokenUsage } from '../llm/usage.ts';
+import type { BudgetReservation } from '../security/budget.ts';
+import type { TurnLimits } from '../security/turn-limits.ts';
+import type { FinalMessageStatus } from '../shared/conversation.ts';
+import { estimateTokens } from '../shared/tokens.ts';
+import type { ChatStore } from '../store/chat-store.ts';
+import { buildModelMessages, countPromptChars } from './history.ts';
+import type { DoneEvent, ErrorEvent, StartEvent, StreamEvent } from './schemas.ts';
 
 export interface TurnInput {
   sessionId: string;
@@ -24,8 +25,6 @@ export interface TurnInput {
   origin?: string | null;
   userAgent?: string | null;
   clientIp: string;
-  /** Tokens already taken from the daily budgets for this turn; settled against the real cost at the end. */
-  reservedTokens?: number;
 }
 
 export type TurnOutcome =
@@ -43,22 +42,39 @@ export interface ChatServiceDeps {
   config: AppConfig;
   store: ChatStore;
   llm: LlmProvider | null;
-  budget: DailyBudget;
+  limits: TurnLimits;
   logger: Logger;
   now?: () => number;
 }
 
-export const LLM_NOT_CONFIGURED = new AppError(
-  503,
+export const LLM_NOT_CONFIGURED = new DomainError(
   'llm_not_configured',
   'No language model is configured on this server: set OPENAI_API_KEY (or OPENAI_BASE_URL for an OpenAI-compatible server) and restart it.',
 );
 
-export function createChatService({ config, store, llm, budget, logger, now = Date.now }: ChatServiceDeps) {
+export function createChatService({ config, store, llm, limits, logger, now = Date.now }: ChatServiceDeps) {
+  const maxOutputTokens = config.llm?.maxOutputTokens ?? 0;
+
+  /** After the message is stored: the real prompt plus the longest reply, or the reply is marked refused. */
+  async function reserveTurn(input: TurnInput, promptChars: number, assistantMessageId: string): Promise<BudgetReservation> {
+    try {
+      return await limits.reserve(input.sessionId, input.clientIp, estimateTokens(promptChars) + maxOutputTokens);
+    } catch (error) {
+      // The visitor's message stays stored; the reply says why it never came.
+      const errorCode = error instanceof DomainError ? error.code : 'budget_exhausted';
+      await store.finishTurn({ assistantMessageId, content: '', status: 'error', model: llm?.model ?? null, errorCode, now: now() }).catch((storeError) => {
+        logger.error('could not store a refused reply', { assistantMessageId, error: String(storeError) });
+      });
+      throw error;
+    }
+  }
+
   async function begin(input: TurnInput): Promise<Turn> {
     if (!llm) throw LLM_NOT_CONFIGURED;
     const content = input.message.trim();
-    if (!content) throw new AppError(400, 'validation_failed', 'The message is empty.');
+    if (!content) throw new DomainError('validation_failed', 'The message is empty.');
+    // The turn without its history: refused here, before anything is stored, once even that no longer fits.
+    await limits.admit(input.sessionId, input.clientIp, estimateTokens(config.chat.systemPrompt.length + content.length) + maxOutputTokens);
 
     const started = await store.startTurn({
       sessionId: input.sessionId,
@@ -73,6 +89,8 @@ export function createChatService({ config, store, llm, budget, logger, now = Da
     const conversationId = started.conversation.id;
     const messageId = started.assistantMessage.id;
     const modelMessages = buildModelMessages(started.history, config.chat);
+    const promptChars = countPromptChars(modelMessages);
+    const reservation = await reserveTurn(input, promptChars, messageId);
 
     async function run(signal: AbortSignal, emit: (event: StreamEvent) => void): Promise<TurnOutcome> {
       const provider = llm!;
@@ -99,9 +117,9 @@ export function createChatService({ config, store, llm, budget, logger, now = Da
         if (!(error instanceof LlmError)) logger.error('model call failed', { conversationId, error: String(error) });
       }
 
-      const status: Exclude<MessageStatus, 'streaming'> = signal.aborted ? 'stopped' : failure ? 'error' : 'complete';
-      budget.spend(input.sessionId, input.clientIp, usage?.totalTokens ?? estimateTokens(modelMessages, text));
-      budget.refund(input.sessionId, input.clientIp, input.reservedTokens ?? 0);
+      const status: FinalMessageStatus = signal.aborted ? 'stopped' : failure ? 'error' : 'complete';
+      // A stopped or failed call may still have been billed for what it produced: count what was sent and received.
+      reservation.settle(usage?.totalTokens ?? estimateTokens(promptChars + text.length));
       try {
         await store.finishTurn({
           assistantMessageId: messageId,

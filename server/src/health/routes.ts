@@ -1,7 +1,7 @@
 /** Liveness (`/health`, the process answers) and readiness (`/health/ready`, the store answers and a model is set). */
 import { Elysia, t } from 'elysia';
 import type { LlmProvider } from '../llm/types.ts';
-import type { ChatStore } from '../store/types.ts';
+import type { ChatStore } from '../store/chat-store.ts';
 
 const Check = t.Object({ ok: t.Boolean(), detail: t.String() });
 const Ready = t.Object({ status: t.Union([t.Literal('ready'), t.Literal('not_ready')]), store: Check, llm: Check }, { title: 'Readiness' });

@@ -3,16 +3,16 @@
  * Checking headers (rather than parsing in a custom parser) keeps Elysia's own JSON parser, which is what lets the
  * OpenAPI generator describe every request body; Bun's maxRequestBodySize backs the declared length up.
  */
-import { AppError } from '../errors.ts';
+import { HttpError } from './http-error.ts';
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-export function tooLarge(maxBytes: number): AppError {
-  return new AppError(413, 'payload_too_large', `The request body is larger than ${maxBytes} bytes.`);
+export function tooLarge(maxBytes: number): HttpError {
+  return new HttpError(413, 'payload_too_large', `The request body is larger than ${maxBytes} bytes.`);
 }
 
 /** The refusal for this request's body headers, or null when the body may be read. */
-export function checkBodyHeaders(request: Request, maxBytes: number): AppError | null {
+export function checkBodyHeaders(request: Request, maxBytes: number): HttpError | null {
   if (!BODY_METHODS.has(request.method)) return null;
   const lengthHeader = request.headers.get('content-length');
   const chunked = /chunked/i.test(request.headers.get('transfer-encoding') ?? '');
@@ -20,18 +20,18 @@ export function checkBodyHeaders(request: Request, maxBytes: number): AppError |
   if (lengthHeader === '0') return null;
   const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/json') {
-    return new AppError(415, 'unsupported_media_type', 'Send the body as JSON with Content-Type: application/json.');
+    return new HttpError(415, 'unsupported_media_type', 'Send the body as JSON with Content-Type: application/json.');
   }
   const encoding = (request.headers.get('content-encoding') ?? 'identity').trim().toLowerCase();
   if (encoding !== 'identity') {
     // Compressed bodies are refused rather than inflated: a few kilobytes of gzip can expand to gigabytes.
-    return new AppError(415, 'unsupported_content_encoding', 'Send the body uncompressed (no Content-Encoding).');
+    return new HttpError(415, 'unsupported_content_encoding', 'Send the body uncompressed (no Content-Encoding).');
   }
   if (lengthHeader === null) {
-    return new AppError(411, 'length_required', 'Send the body with a Content-Length header (chunked bodies are not accepted).');
+    return new HttpError(411, 'length_required', 'Send the body with a Content-Length header (chunked bodies are not accepted).');
   }
   const length = Number(lengthHeader);
-  if (!Number.isSafeInteger(length) || length < 0) return new AppError(400, 'invalid_body', 'The Content-Length header is not valid.');
+  if (!Number.isSafeInteger(length) || length < 0) return new HttpError(400, 'invalid_body', 'The Content-Length header is not valid.');
   if (length > maxBytes) return tooLarge(maxBytes);
   return null;
 }

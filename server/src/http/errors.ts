@@ -1,7 +1,29 @@
 /** Every failure becomes `{ error, code }` with the right status, here and nowhere else. No stack trace leaves. */
-import { AppError } from '../errors.ts';
-import { LLM_ERROR_STATUS, LlmError } from '../llm/types.ts';
-import { StoreError } from '../store/types.ts';
+import { DomainError, type DomainErrorCode } from '../errors.ts';
+import { LlmError, type LlmErrorCode } from '../llm/types.ts';
+import { StoreError } from '../store/chat-store.ts';
+import { HttpError } from './http-error.ts';
+
+const DOMAIN_ERROR_STATUS: Record<DomainErrorCode, number> = {
+  llm_not_configured: 503,
+  validation_failed: 400,
+  rate_limited: 429,
+  budget_exhausted: 429,
+};
+
+/** HTTP status the API answers for each upstream failure (the visitor did nothing wrong: 5xx). */
+export const LLM_ERROR_STATUS: Record<LlmErrorCode, number> = {
+  upstream_auth_failed: 502,
+  upstream_rate_limited: 503,
+  upstream_unavailable: 502,
+  upstream_timeout: 504,
+  upstream_rejected: 502,
+  upstream_aborted: 499,
+};
+
+function retryHeaders(retryAfterSeconds: number | null): Record<string, string> {
+  return retryAfterSeconds === null ? {} : { 'retry-after': String(retryAfterSeconds) };
+}
 
 export interface ErrorReply {
   status: number;
@@ -28,12 +50,19 @@ function describeValidation(error: unknown): string {
 export function toErrorReply(error: unknown, elysiaCode: string | number): ErrorReply {
   // Elysia wraps whatever a body parser throws in its ParseError: our own parser's refusals (413, 415) come out whole.
   const cause = (error as { cause?: unknown } | null)?.cause;
-  if (elysiaCode === 'PARSE' && cause instanceof AppError) error = cause;
-  if (error instanceof AppError) return { status: error.status, body: { error: error.message, code: error.code }, headers: error.headers };
+  if (elysiaCode === 'PARSE' && cause instanceof HttpError) error = cause;
+  if (error instanceof HttpError) return { status: error.status, body: { error: error.message, code: error.code }, headers: error.headers };
+  if (error instanceof DomainError) {
+    const headers = retryHeaders(error.retryAfterSeconds);
+    if (error.rateLimit) {
+      headers['ratelimit-limit'] = String(error.rateLimit.limit);
+      headers['ratelimit-remaining'] = String(error.rateLimit.remaining);
+      headers['ratelimit-reset'] = String(error.rateLimit.resetSeconds);
+    }
+    return { status: DOMAIN_ERROR_STATUS[error.code], body: { error: error.message, code: error.code }, headers };
+  }
   if (error instanceof LlmError) {
-    const headers: Record<string, string> = {};
-    if (error.retryAfterSeconds !== null) headers['retry-after'] = String(error.retryAfterSeconds);
-    return { status: LLM_ERROR_STATUS[error.code], body: { error: error.message, code: error.code }, headers };
+    return { status: LLM_ERROR_STATUS[error.code], body: { error: error.message, code: error.code }, headers: retryHeaders(error.retryAfterSeconds) };
   }
   if (error instanceof StoreError) {
     if (error.code === 'not_found') return { status: 404, body: { error: error.message, code: 'not_found' }, headers: {} };

@@ -6,7 +6,7 @@
 import { cors } from '@elysiajs/cors';
 import { Elysia } from 'elysia';
 import type { AppConfig } from '../config.ts';
-import { AppError } from '../errors.ts';
+import { HttpError } from './http-error.ts';
 import { isOriginAllowed } from '../security/origins.ts';
 import { pathOf, urlOf } from './request-guard.ts';
 
@@ -28,7 +28,7 @@ export function originGuard(config: AppConfig) {
       const origin = request.headers.get('origin');
       if (origin === null || allowed(origin, request)) return;
       if ((request.method === 'GET' || request.method === 'HEAD') && PUBLIC_GET.test(pathOf(request) ?? '')) return;
-      throw new AppError(403, 'origin_not_allowed', 'This website is not allowed to use this chat server (add its origin to CORS_ORIGIN).');
+      throw new HttpError(403, 'origin_not_allowed', 'This website is not allowed to use this chat server (add its origin to CORS_ORIGIN).');
     })
     .use(
       cors({

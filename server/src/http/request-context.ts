@@ -5,10 +5,10 @@
  */
 import { Elysia } from 'elysia';
 import type { AppConfig } from '../config.ts';
-import { resolveClientIp } from '../security/client-ip.ts';
 import { checkBodyHeaders } from './body.ts';
+import { clientIpPlugin } from './client-ip.ts';
 import { toErrorReply } from './errors.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../logger.ts';
 import { checkJsonValue, checkRequestUrl, pathOf } from './request-guard.ts';
 import { securityHeaders } from './security-headers.ts';
 
@@ -51,10 +51,8 @@ export function requestContext({ config, logger }: { config: AppConfig; logger: 
       const refusal = checkJsonValue(body);
       if (refusal) throw refusal;
     })
-    .derive({ as: 'global' }, ({ request, server }) => ({
-      requestId: metaOf(request).id,
-      clientIp: resolveClientIp(server?.requestIP(request)?.address ?? null, request.headers.get('x-forwarded-for'), config.trustProxy),
-    }))
+    .use(clientIpPlugin(config))
+    .derive({ as: 'global' }, ({ request }) => ({ requestId: metaOf(request).id }))
     .onError({ as: 'global' }, ({ code, error, request, set }) => {
       const reply = toErrorReply(error, code);
       if (reply.status >= 500) {

@@ -3,7 +3,7 @@
  * schema sees the body (JSON value): malformed percent-encoding, control characters, lone surrogates, deep nesting.
  * Each would otherwise reach the store, the model or the logs as data nobody meant to write.
  */
-import { AppError } from '../errors.ts';
+import { HttpError } from './http-error.ts';
 
 export const MAX_URL_LENGTH = 8192;
 /** Our bodies are flat objects; anything deeper is an attack on the parser or the validator, not a chat message. */
@@ -14,9 +14,9 @@ const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 // URLs have no business carrying any control character, tab and newlines included.
 const URL_CONTROL = /[\u0000-\u001f\u007f]/;
 
-const invalidUrl = (why: string) => new AppError(400, 'invalid_url', `The request URL is not valid: ${why}.`);
+const invalidUrl = (why: string) => new HttpError(400, 'invalid_url', `The request URL is not valid: ${why}.`);
 const invalidText = () =>
-  new AppError(400, 'invalid_characters', 'The request contains control characters or broken Unicode (a lone surrogate), which this API does not accept.');
+  new HttpError(400, 'invalid_characters', 'The request contains control characters or broken Unicode (a lone surrogate), which this API does not accept.');
 
 /**
  * The parsed URL of a request. Bun gives a bare path (or `host:port` for CONNECT) when the Host header is missing or
@@ -43,8 +43,8 @@ function decodeComponent(raw: string): string | null {
 }
 
 /** The refusal for this request's URL, or null when it is well-formed. */
-export function checkRequestUrl(request: Request): AppError | null {
-  if (request.url.length > MAX_URL_LENGTH) return new AppError(414, 'uri_too_long', `The request URL is longer than ${MAX_URL_LENGTH} characters.`);
+export function checkRequestUrl(request: Request): HttpError | null {
+  if (request.url.length > MAX_URL_LENGTH) return new HttpError(414, 'uri_too_long', `The request URL is longer than ${MAX_URL_LENGTH} characters.`);
   const url = urlOf(request);
   if (!url) return invalidUrl('it cannot be parsed');
   const parts = [...url.pathname.split('/'), ...url.search.slice(1).split(/[&=]/)];
@@ -64,7 +64,7 @@ function cleanText(text: string): boolean {
 }
 
 /** The refusal for a parsed JSON body, or null when every string in it is clean and it is shallow enough. */
-export function checkJsonValue(value: unknown): AppError | null {
+export function checkJsonValue(value: unknown): HttpError | null {
   // Iterative walk: a recursive one would hand the attacker the stack depth it is meant to bound.
   const pending: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
   while (pending.length > 0) {
@@ -74,7 +74,7 @@ export function checkJsonValue(value: unknown): AppError | null {
       continue;
     }
     if (item === null || typeof item !== 'object') continue;
-    if (depth >= MAX_JSON_DEPTH) return new AppError(400, 'body_too_deep', `The request body is nested more than ${MAX_JSON_DEPTH} levels deep.`);
+    if (depth >= MAX_JSON_DEPTH) return new HttpError(400, 'body_too_deep', `The request body is nested more than ${MAX_JSON_DEPTH} levels deep.`);
     for (const [key, child] of Object.entries(item)) {
       if (!cleanText(key)) return invalidText();
       pending.push({ value: child, depth: depth + 1 });

@@ -1,7 +1,7 @@
 /** The LLM provider on the official `openai` SDK: OpenAI itself or any OpenAI-compatible server (OPENAI_BASE_URL). */
 import OpenAI from 'openai';
 import type { LlmConfig } from '../config.ts';
-import type { TokenUsage } from '../store/types.ts';
+import type { TokenUsage } from './usage.ts';
 import { LlmError, type LlmEvent, type LlmMessage, type LlmProvider } from './types.ts';
 
 export interface OpenAiProviderOptions {

@@ -1,5 +1,5 @@
 /** What the chat turn needs from a model provider; `openai.ts` is the real one. */
-import type { TokenUsage } from '../store/types.ts';
+import type { TokenUsage } from './usage.ts';
 
 export interface LlmMessage {
   role: 'system' | 'user' | 'assistant';
@@ -25,16 +25,6 @@ export type LlmErrorCode =
   | 'upstream_timeout'
   | 'upstream_rejected'
   | 'upstream_aborted';
-
-/** HTTP status the API answers for each upstream failure (the visitor did nothing wrong: 5xx). */
-export const LLM_ERROR_STATUS: Record<LlmErrorCode, number> = {
-  upstream_auth_failed: 502,
-  upstream_rate_limited: 503,
-  upstream_unavailable: 502,
-  upstream_timeout: 504,
-  upstream_rejected: 502,
-  upstream_aborted: 499,
-};
 
 export class LlmError extends Error {
   constructor(

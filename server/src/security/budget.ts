@@ -1,6 +1,10 @@
 /**
  * Daily spend caps in model tokens, per session, per client IP and for the whole deployment, so a public widget key
- * cannot be used to run up the owner's bill. Counted in memory per process (per replica) and reset at 00:00 UTC.
+ * cannot be used to run up the owner's bill. Counted in memory per process and reset at 00:00 UTC.
+ *
+ * A turn reserves its worst case (the prompt as sent plus the longest reply) before the model is called, in one
+ * synchronous step that checks every scope and records the reservation, so turns started in parallel cannot all slip
+ * under a nearly spent cap. The reservation is settled against the real cost when the turn ends.
  */
 import { evictOldest } from './bounded-map.ts';
 import { clientKey } from './client-ip.ts';
@@ -12,6 +16,15 @@ export interface BudgetLimits {
 }
 
 export type BudgetScope = 'session' | 'ip' | 'deployment';
+
+export interface BudgetReservation {
+  /** Replaces the reserved tokens by what the turn really cost. Idempotent with `cancel`: the first call wins. */
+  settle(actualTokens: number): void;
+  /** Gives the whole reservation back (the turn never reached the model). */
+  cancel(): void;
+}
+
+export const NO_RESERVATION: BudgetReservation = { settle() {}, cancel() {} };
 
 export class DailyBudget {
   private day = '';
@@ -25,18 +38,48 @@ export class DailyBudget {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** The first scope that has no tokens left today, or null. */
-  exhausted(sessionId: string, ip: string): BudgetScope | null {
+  /** True when no cap is set: the budget then records nothing at all. */
+  get off(): boolean {
+    const { tokensPerDay, tokensPerIpPerDay, tokensPerSessionPerDay } = this.limits;
+    return tokensPerDay <= 0 && tokensPerIpPerDay <= 0 && tokensPerSessionPerDay <= 0;
+  }
+
+  /** The first scope that cannot take `tokens` more today (0: that has none left), or null. */
+  exhausted(sessionId: string, ip: string, tokens = 0): BudgetScope | null {
+    if (this.off) return null;
     this.rollDay();
     const { tokensPerDay, tokensPerIpPerDay, tokensPerSessionPerDay } = this.limits;
-    if (tokensPerDay > 0 && this.total >= tokensPerDay) return 'deployment';
-    if (tokensPerIpPerDay > 0 && (this.byIp.get(clientKey(ip)) ?? 0) >= tokensPerIpPerDay) return 'ip';
-    if (tokensPerSessionPerDay > 0 && (this.bySession.get(sessionId) ?? 0) >= tokensPerSessionPerDay) return 'session';
+    const over = (used: number, cap: number) => cap > 0 && (tokens > 0 ? used + tokens > cap : used >= cap);
+    if (over(this.total, tokensPerDay)) return 'deployment';
+    if (over(this.byIp.get(clientKey(ip)) ?? 0, tokensPerIpPerDay)) return 'ip';
+    if (over(this.bySession.get(sessionId) ?? 0, tokensPerSessionPerDay)) return 'session';
     return null;
   }
 
+  /**
+   * Checks and records in one synchronous step (no await between): returns null and a reservation when `tokens` fit
+   * in every scope, or the scope they do not fit in.
+   */
+  reserve(sessionId: string, ip: string, tokens: number): { refused: BudgetScope } | { reservation: BudgetReservation } {
+    if (this.off) return { reservation: NO_RESERVATION };
+    const refused = this.exhausted(sessionId, ip, tokens);
+    if (refused) return { refused };
+    this.spend(sessionId, ip, tokens);
+    const day = this.day;
+    let open = true;
+    const close = (actual: number) => {
+      if (!open) return;
+      open = false;
+      // A reservation made yesterday was cleared with yesterday's counts: settle only today's.
+      if (this.day !== day) return this.spend(sessionId, ip, actual);
+      if (actual > tokens) this.spend(sessionId, ip, actual - tokens);
+      else this.refund(sessionId, ip, tokens - actual);
+    };
+    return { reservation: { settle: (actual) => close(Math.max(0, actual)), cancel: () => close(0) } };
+  }
+
   spend(sessionId: string, ip: string, tokens: number): void {
-    if (tokens <= 0) return;
+    if (tokens <= 0 || this.off) return;
     this.rollDay();
     this.total += tokens;
     add(this.bySession, sessionId, tokens, this.maxKeys);
@@ -44,7 +87,7 @@ export class DailyBudget {
   }
 
   /** Gives back tokens reserved for a turn that used fewer (or never ran); never below zero. */
-  refund(sessionId: string, ip: string, tokens: number): void {
+  private refund(sessionId: string, ip: string, tokens: number): void {
     if (tokens <= 0) return;
     this.rollDay();
     this.total = Math.max(0, this.total - tokens);

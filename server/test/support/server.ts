@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from '../../src/app.ts';
 import { loadConfig, type AppConfig } from '../../src/config.ts';
-import { createMemoryLogger } from '../../src/http/logger.ts';
+import { createMemoryLogger } from './memory-logger.ts';
 import { createOpenAiProvider } from '../../src/llm/openai.ts';
-import { openSqliteStore } from '../../src/store/sqlite.ts';
-import type { ChatStore } from '../../src/store/types.ts';
+import { openSqliteStore } from '../../src/store/sqlite/store.ts';
+import type { ChatStore } from '../../src/store/chat-store.ts';
 import { startFakeLlm, type FakeLlm } from './fake-llm.ts';
 
 export const TEST_WIDGET_KEY = 'test-widget-key-0123456789abcdef';

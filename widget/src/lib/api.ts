@@ -2,15 +2,10 @@
 import { readNdjson, toStreamEvent, type StreamEvent } from './ndjson.ts';
 import { parseRetryAfter, type ChatFailure } from './failures.ts';
 
-export type Feedback = 'up' | 'down';
+import type { HistoryMessage } from '../../../server/src/chat/schemas.ts';
+import type { Feedback } from '../../../server/src/shared/conversation.ts';
 
-export interface HistoryMessage {
-  id: string;
-  role: 'user' | 'assistant';
-  content: string;
-  status: 'streaming' | 'complete' | 'stopped' | 'error';
-  feedback: Feedback | null;
-}
+export type { Feedback, HistoryMessage };
 
 export interface ChatApi {
   /** Resolves after the last event; rejects with ChatRequestError (or the AbortError when `signal` fires). */

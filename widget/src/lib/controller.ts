@@ -6,14 +6,15 @@ import { ChatRequestError, isAbort, type ChatApi, type Feedback } from './api.ts
 import { describeFailure, type ChatFailure, type FailureMessage } from './failures.ts';
 import type { SessionStore } from './session.ts';
 import type { Emitter } from './events.ts';
+import type { MessageRole, MessageStatus } from '../../../server/src/shared/conversation.ts';
 
 export interface ChatMessage {
   key: number;
   /** The server's message id, once known (needed for feedback). */
   id: string | null;
-  role: 'user' | 'assistant';
+  role: MessageRole;
   content: string;
-  status: 'streaming' | 'complete' | 'stopped' | 'error';
+  status: MessageStatus;
   feedback: Feedback | null;
 }
 

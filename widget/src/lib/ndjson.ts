@@ -1,11 +1,8 @@
 /** Reads the chat API's NDJSON stream into typed events, whatever the chunk boundaries. */
+// Types only: the server's schemas cost the bundle nothing, and a renamed field breaks this build.
+import type { StreamEvent } from '../../../server/src/chat/schemas.ts';
 
-export type StreamEvent =
-  | { type: 'start'; conversationId: string; messageId?: string; userMessageId?: string }
-  | { type: 'token'; token: string }
-  | { type: 'done'; message: string; conversationId: string; messageId?: string }
-  | { type: 'error'; error: string; code?: string };
-
+export type { StreamEvent };
 
 /** Yields one parsed JSON value per non-empty line; a last line without a newline still counts. */
 export async function* readNdjson(body: ReadableStream<Uint8Array>): AsyncGenerator<unknown> {
@@ -48,6 +45,7 @@ export function toStreamEvent(value: unknown): StreamEvent | null {
   const { type } = line;
   if (type === 'token') return typeof line.token === 'string' ? (line as StreamEvent) : null;
   if (type === 'start' || type === 'done') return line as StreamEvent;
-  if (type === 'error') return { type, error: String(line.error ?? ''), code: typeof line.code === 'string' ? line.code : undefined };
+  // Servers of the original API send fewer fields: the widget reads ids with a fallback and the code as optional.
+  if (type === 'error') return { ...line, type, error: String(line.error ?? ''), code: typeof line.code === 'string' ? line.code : '' } as StreamEvent;
   return null;
 }

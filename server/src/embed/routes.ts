@@ -1,7 +1,7 @@
 /** Serves the widget bundle (ETag, brotli/gzip, cache headers) and, in development, the demo page at `/`. */
 import { Elysia } from 'elysia';
 import type { AppConfig } from '../config.ts';
-import { ErrorBody } from '../errors.ts';
+import { ErrorBody } from '../http/http-error.ts';
 import { createBundleCache, pickEncoding } from './bundle.ts';
 import { renderDemoPage } from './demo.ts';
 

@@ -24,7 +24,7 @@ import {
   type StartTurnInput,
   type StartTurnResult,
   type TokenUsage,
-} from './types.ts';
+} from '../../src/store/chat-store.ts';
 
 export interface OpenedStore {
   store: ChatStore;

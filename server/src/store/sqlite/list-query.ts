@@ -4,9 +4,9 @@
  * written exactly like the WHERE clause of a partial index in `sqlite-migrations.ts` so SQLite can use it.
  */
 import type { CursorPosition } from './cursor.ts';
-import { toFtsMatchQuery } from './search-terms.ts';
-import { MESSAGE_SEQ_BITS } from './sqlite-keys.ts';
-import type { ConversationFilter } from './types.ts';
+import { toFtsMatchQuery } from './fts-query.ts';
+import { MESSAGE_SEQ_BITS } from './message-seq.ts';
+import type { ConversationFilter } from '../chat-store.ts';
 
 export type SqlValue = string | number;
 

@@ -1,5 +1,7 @@
 /** Chat route schemas: the request bodies, replies and stream events, reused as the OpenAPI document. */
 import { t } from 'elysia';
+import { TokenUsageSchema } from '../llm/usage.ts';
+import { FeedbackSchema, MessageSchema } from '../store/schemas.ts';
 
 export const SESSION_ID_PATTERN = '^[A-Za-z0-9._:-]{1,128}$';
 
@@ -9,9 +11,7 @@ export const SessionId = t.String({
   examples: ['3f0c8a4e-6c1d-4f5e-9a57-2b8f0e7d9c10'],
 });
 
-export const Usage = t.Nullable(
-  t.Object({ promptTokens: t.Integer(), completionTokens: t.Integer(), totalTokens: t.Integer() }, { title: 'TokenUsage' }),
-);
+const Usage = t.Nullable(TokenUsageSchema);
 
 export function chatRequestSchema(maxMessageChars: number) {
   return t.Object(
@@ -58,17 +58,7 @@ export const HistoryRequest = t.Object(
   { title: 'HistoryRequest' },
 );
 
-export const HistoryMessage = t.Object(
-  {
-    id: t.String(),
-    role: t.Union([t.Literal('user'), t.Literal('assistant')]),
-    content: t.String(),
-    status: t.Union([t.Literal('streaming'), t.Literal('complete'), t.Literal('stopped'), t.Literal('error')]),
-    createdAt: t.Number({ description: 'Epoch milliseconds.' }),
-    feedback: t.Nullable(t.Union([t.Literal('up'), t.Literal('down')])),
-  },
-  { title: 'HistoryMessage' },
-);
+export const HistoryMessage = t.Pick(MessageSchema, ['id', 'role', 'content', 'status', 'createdAt', 'feedback'], { title: 'HistoryMessage' });
 
 export const HistoryReply = t.Object(
   { conversationId: t.Nullable(t.String()), messages: t.Array(HistoryMessage) },
@@ -79,9 +69,16 @@ export const FeedbackRequest = t.Object(
   {
     sessionId: SessionId,
     messageId: t.String({ minLength: 1, maxLength: 128 }),
-    feedback: t.Nullable(t.Union([t.Literal('up'), t.Literal('down')], { description: 'null clears it.' })),
+    feedback: t.Nullable(FeedbackSchema, { description: 'null clears it.' }),
   },
   { title: 'FeedbackRequest' },
 );
 
 export const FeedbackReply = t.Object({ ok: t.Literal(true) }, { title: 'FeedbackReply' });
+
+export type StreamEvent = typeof StreamEvents.static;
+export type StartEvent = Extract<StreamEvent, { type: 'start' }>;
+export type DoneEvent = Extract<StreamEvent, { type: 'done' }>;
+export type ErrorEvent = Extract<StreamEvent, { type: 'error' }>;
+export type HistoryReply = typeof HistoryReply.static;
+export type HistoryMessage = typeof HistoryMessage.static;

@@ -1,5 +1,5 @@
 /** SQLite rows as stored, and their translation into the store's domain types. */
-import type { Conversation, Feedback, Message, MessageRole, MessageStatus } from './types.ts';
+import type { Conversation, Feedback, Message, MessageRole, MessageStatus } from '../chat-store.ts';
 
 export interface ConversationRow {
   seq: number;

@@ -5,7 +5,7 @@
 import { ConvexHttpClient } from 'convex/browser';
 import { getFunctionName, type FunctionArgs, type FunctionReference, type FunctionReturnType } from 'convex/server';
 import { ConvexError, type Value } from 'convex/values';
-import { StoreError } from './types.ts';
+import { StoreError } from '../chat-store.ts';
 
 type SecretArgs = { secret: string };
 /** The function's own arguments, without the secret the transport adds. */
@@ -21,8 +21,6 @@ export interface ConvexCalls {
     args: CallArgs<Ref>,
   ): Promise<FunctionReturnType<Ref>>;
 }
-
-export const DEFAULT_CONVEX_TIMEOUT_MS = 10_000;
 
 /** A fetch that gives up after `timeoutMs`, so a hung deployment releases its socket too. */
 export function fetchWithTimeout(timeoutMs: number): typeof fetch {

@@ -3,7 +3,7 @@
  * (whose rowid is the message seq) then names its conversation as `rowid >> 20` without reading the messages
  * table, which is what keeps a search for a common word cheap at a million messages.
  */
-import { StoreError } from './types.ts';
+import { StoreError } from '../chat-store.ts';
 
 export const MESSAGE_SEQ_BITS = 20;
 const SLOTS = 2 ** MESSAGE_SEQ_BITS;

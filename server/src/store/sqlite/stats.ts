@@ -4,7 +4,7 @@
  * the range first: measured at 1M messages, 30 days took ~190 ms that way against ~60 ms day by day.
  */
 import type { Database } from 'bun:sqlite';
-import type { DayStats, Stats } from './types.ts';
+import type { DayStats, Stats } from '../chat-store.ts';
 
 const DAY_MS = 86_400_000;
 

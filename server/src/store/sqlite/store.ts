@@ -7,13 +7,13 @@ import { Database } from 'bun:sqlite';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { decodeCursor, encodeCursor } from './cursor.ts';
-import { messageSeqRange, nextMessageSeq } from './sqlite-keys.ts';
-import { previewOf } from './preview.ts';
-import { buildListQuery, SEARCH_PROBE_SQL, WALK_LIST_ABOVE, type SearchPlan, type SqlValue } from './sqlite-list-query.ts';
-import { toFtsMatchQuery } from './search-terms.ts';
-import { migrate, MIGRATIONS, type Migration } from './sqlite-migrations.ts';
-import { MESSAGE_COLUMNS, toConversation, toMessage, type ConversationRow, type MessageRow } from './sqlite-rows.ts';
-import { readStats } from './sqlite-stats.ts';
+import { messageSeqRange, nextMessageSeq } from './message-seq.ts';
+import { clampListLimit, previewOf } from '../../shared/conversation.ts';
+import { buildListQuery, SEARCH_PROBE_SQL, WALK_LIST_ABOVE, type SearchPlan, type SqlValue } from './list-query.ts';
+import { toFtsMatchQuery } from './fts-query.ts';
+import { migrate, MIGRATIONS, type Migration } from './migrations.ts';
+import { MESSAGE_COLUMNS, toConversation, toMessage, type ConversationRow, type MessageRow } from './rows.ts';
+import { readStats } from './stats.ts';
 import {
   StoreError,
   type ChatStore,
@@ -29,7 +29,7 @@ import {
   type StartTurnInput,
   type StartTurnResult,
   type Stats,
-} from './types.ts';
+} from '../chat-store.ts';
 
 export interface SqliteStoreOptions {
   /** Clock for times the caller does not pass (`now` inputs, `recoverInterrupted`). */
@@ -258,7 +258,7 @@ export class SqliteStore implements ChatStore {
 
   /** Fetches one row more than the page so that the last page carries no cursor. */
   private listRows(input: ListConversationsInput): Page<ConversationRow> {
-    const limit = Math.min(100, Math.max(1, Math.floor(input.limit)));
+    const limit = clampListLimit(input.limit);
     const after = input.cursor ? decodeCursor(input.cursor) : null;
     const query = buildListQuery(input, after, limit + 1, this.searchPlan(input.q));
     const rows = this.db.query<ConversationRow, SqlValue[]>(query.sql).all(...query.params);

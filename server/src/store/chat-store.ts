@@ -1,65 +1,13 @@
 /**
- * The store contract: one interface, two implementations (SQLite, Convex), one shared contract test suite
- * (`contract.ts`). Every timestamp is epoch milliseconds; every list is cursor-paginated.
+ * The store contract: one interface, two implementations (`sqlite/`, `convex/`), one contract suite run against both
+ * (server/test/support/store-contract.ts). The stored shapes are defined once in `schemas.ts`. Every timestamp is
+ * epoch milliseconds; every list is cursor-paginated.
  */
+import type { Feedback, FeedbackFilter, FinalMessageStatus, ProblemFilter } from '../shared/conversation.ts';
+import type { Conversation, Message, Stats, TokenUsage } from './schemas.ts';
 
-export type MessageRole = 'user' | 'assistant';
-
-/**
- * `streaming`: the assistant reply is being produced (a row left in this state by a crash is turned into
- * `error` with code `interrupted` at the next boot, so nothing stays half-written forever).
- * `complete`: the model finished. `stopped`: the visitor went away or pressed Stop (partial text kept).
- * `error`: the model call failed (partial text kept, `errorCode` says why).
- */
-export type MessageStatus = 'streaming' | 'complete' | 'stopped' | 'error';
-
-export type Feedback = 'up' | 'down';
-
-export interface TokenUsage {
-  promptTokens: number;
-  completionTokens: number;
-  totalTokens: number;
-}
-
-export interface Message {
-  id: string;
-  conversationId: string;
-  role: MessageRole;
-  content: string;
-  status: MessageStatus;
-  createdAt: number;
-  /** Assistant messages only (null otherwise). */
-  model: string | null;
-  usage: TokenUsage | null;
-  finishReason: string | null;
-  errorCode: string | null;
-  /** Milliseconds from the model call to its first token, and to its end. */
-  firstTokenMs: number | null;
-  totalMs: number | null;
-  feedback: Feedback | null;
-}
-
-export interface Conversation {
-  id: string;
-  sessionId: string;
-  createdAt: number;
-  /** Time of the last message: lists are ordered by this, newest first. */
-  updatedAt: number;
-  /** Where the widget that started it was embedded (Origin header, page URL, User-Agent). */
-  origin: string | null;
-  pageUrl: string | null;
-  userAgent: string | null;
-  messageCount: number;
-  /** Assistant replies that ended as `error` / `stopped`. */
-  errorCount: number;
-  stoppedCount: number;
-  feedbackUp: number;
-  feedbackDown: number;
-  totalTokens: number;
-  /** First 200 characters of the newest message. */
-  lastMessagePreview: string | null;
-  lastMessageRole: MessageRole | null;
-}
+export type { Feedback, FeedbackFilter, MessageRole, MessageStatus, ProblemFilter } from '../shared/conversation.ts';
+export type { Conversation, DayStats, Message, Stats, TokenUsage } from './schemas.ts';
 
 export interface ConversationThread {
   conversation: Conversation;
@@ -95,7 +43,7 @@ export interface StartTurnResult {
 export interface FinishTurnInput {
   assistantMessageId: string;
   content: string;
-  status: Exclude<MessageStatus, 'streaming'>;
+  status: FinalMessageStatus;
   model?: string | null;
   usage?: TokenUsage | null;
   finishReason?: string | null;
@@ -105,8 +53,6 @@ export interface FinishTurnInput {
   now?: number;
 }
 
-export type ProblemFilter = 'error' | 'stopped' | 'any';
-export type FeedbackFilter = 'up' | 'down' | 'any';
 
 export interface ConversationFilter {
   /** Full-text search over message content (words, prefix-matched). */
@@ -121,7 +67,7 @@ export interface ConversationFilter {
 }
 
 export interface ListConversationsInput extends ConversationFilter {
-  /** 1..200 */
+  /** 1..LIST_LIMIT_MAX (shared/conversation.ts); stores clamp it. */
   limit: number;
   /** Opaque, from a previous page's `nextCursor`. */
   cursor?: string | null;
@@ -130,26 +76,6 @@ export interface ListConversationsInput extends ConversationFilter {
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;
-}
-
-export interface DayStats {
-  /** UTC day, YYYY-MM-DD */
-  day: string;
-  conversations: number;
-  messages: number;
-  tokens: number;
-  errors: number;
-}
-
-export interface Stats {
-  days: DayStats[];
-  totals: {
-    conversations: number;
-    messages: number;
-    tokens: number;
-    /** Assistant replies ending in `error` over all assistant replies, 0..1 (0 when none). */
-    errorRate: number;
-  };
 }
 
 export interface ChatStore {

@@ -3,10 +3,11 @@
  * `convex/`, which do the work in one transaction each. Every call carries the server secret.
  */
 import type { ConvexHttpClient } from 'convex/browser';
-import { api } from '../../../convex/_generated/api.js';
-import { createConvexCalls, createConvexClient, DEFAULT_CONVEX_TIMEOUT_MS } from './convex-calls.ts';
-import { mergeStatsParts, type StatsDayPart } from './convex-stats.ts';
-import type { ChatStore, Conversation, ConversationFilter, ConversationThread, Page } from './types.ts';
+import { api } from '../../../../convex/_generated/api.js';
+import { DEFAULT_CONVEX_TIMEOUT_MS } from '../../shared/conversation.ts';
+import { createConvexCalls, createConvexClient } from './calls.ts';
+import { mergeStatsParts, type StatsDayPart } from './stats.ts';
+import type { ChatStore, Conversation, ConversationFilter, ConversationThread, Page } from '../chat-store.ts';
 
 export interface ConvexStoreOptions {
   /** Deployment URL, e.g. `https://happy-animal-123.convex.cloud`. */

@@ -3,7 +3,8 @@
  * its row in `schema_migrations`; a file whose schema is newer than this code is refused rather than guessed at.
  */
 import type { Database } from 'bun:sqlite';
-import { StoreError } from './types.ts';
+import { FEEDBACK_VALUES, MESSAGE_ROLES, MESSAGE_STATUSES } from '../../shared/conversation.ts';
+import { StoreError } from '../chat-store.ts';
 
 export interface Migration {
   version: number;
@@ -19,6 +20,9 @@ export interface Migration {
 export const MESSAGES_FTS_INSERT_TRIGGER = `CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
         INSERT INTO messages_fts (rowid, content) VALUES (new.seq, new.content);
       END`;
+
+/** `'a', 'b'` for a CHECK constraint, from a shared value list (the values are our own constants, never input). */
+const sqlList = (values: readonly string[]) => values.map((value) => `'${value}'`).join(', ');
 
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -60,9 +64,9 @@ export const MIGRATIONS: readonly Migration[] = [
         seq INTEGER PRIMARY KEY,
         id TEXT NOT NULL UNIQUE,
         conversation_seq INTEGER NOT NULL REFERENCES conversations (seq) ON DELETE CASCADE,
-        role TEXT NOT NULL CHECK (role IN ('user', 'assistant')),
+        role TEXT NOT NULL CHECK (role IN (${sqlList(MESSAGE_ROLES)})),
         content TEXT NOT NULL,
-        status TEXT NOT NULL CHECK (status IN ('streaming', 'complete', 'stopped', 'error')),
+        status TEXT NOT NULL CHECK (status IN (${sqlList(MESSAGE_STATUSES)})),
         created_at INTEGER NOT NULL,
         model TEXT,
         prompt_tokens INTEGER,
@@ -72,7 +76,7 @@ export const MIGRATIONS: readonly Migration[] = [
         error_code TEXT,
         first_token_ms INTEGER,
         total_ms INTEGER,
-        feedback TEXT CHECK (feedback IN ('up', 'down'))
+        feedback TEXT CHECK (feedback IN (${sqlList(FEEDBACK_VALUES)}))
       );
       CREATE INDEX messages_by_conversation ON messages (conversation_seq, created_at, seq);
       -- Covers the stats query, so a day range reads only this index.

@@ -13,9 +13,3 @@ export function createJsonLogger(write: (line: string) => void = (line) => proce
 }
 
 export const silentLogger: Logger = { info() {}, warn() {}, error() {} };
-
-/** A logger that keeps its lines, for tests that check what is (and is not) logged. */
-export function createMemoryLogger(): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  return { lines, ...createJsonLogger((line) => lines.push(line)) };
-}

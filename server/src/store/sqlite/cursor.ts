@@ -2,7 +2,7 @@
  * List cursors: an opaque base64url token for the position (updatedAt, id) of the last item of a page. Pure,
  * so every store implementation shares one format and one validation.
  */
-import { StoreError } from './types.ts';
+import { StoreError } from '../chat-store.ts';
 
 export interface CursorPosition {
   updatedAt: number;

@@ -1,5 +1,5 @@
 /** Adds up the per-day parts that `admin:stats` returns page by page into the store's `Stats`. */
-import type { DayStats, Stats } from './types.ts';
+import type { DayStats, Stats } from '../chat-store.ts';
 
 export interface StatsDayPart {
   day: string;
