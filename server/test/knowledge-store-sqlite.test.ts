@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteKnowledgeStore } from '../src/knowledge/store/sqlite.ts';
-import { openSqliteStore } from '../src/store/sqlite.ts';
+import { openSqliteStore } from '../src/store/sqlite/store.ts';
 import { describeKnowledgeStoreContract, indexNow, textSource } from './support/knowledge-contract.ts';
 
 function tempFile() {

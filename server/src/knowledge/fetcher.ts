@@ -7,8 +7,7 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { isAllowedAddress, classifyAddress } from './address-policy.ts';
-import { AppError } from '../errors.ts';
-import { knowledgeError } from './errors.ts';
+import { KnowledgeError, knowledgeError } from './errors.ts';
 
 export interface FetchLimits {
   timeoutMs: number;
@@ -128,7 +127,7 @@ export function createFetcher(limits: FetchLimits, resolve: Resolve = systemReso
           return { url: url.href, contentType: (response.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase(), bytes };
         }
       } catch (error) {
-        if (error instanceof AppError) throw error;
+        if (error instanceof KnowledgeError) throw error;
         if (signal.aborted) throw knowledgeError.fetchFailed(`${raw} did not answer within ${limits.timeoutMs} ms.`);
         throw knowledgeError.fetchFailed(`${url.href} could not be fetched (${(error as { code?: string }).code ?? 'connection failed'}).`);
       }

@@ -4,7 +4,7 @@
  * fetched and chunks already staged are kept in the store; the chunker is deterministic, so chunk n is the same
  * chunk). A job overtaken by a re-fetch or a deletion notices at its next write and stops.
  */
-import type { Logger } from '../http/logger.ts';
+import type { Logger } from '../logger.ts';
 import { chunkDocuments, searchableText, type ChunkerOptions, DEFAULT_CHUNKER } from './chunker.ts';
 import type { Embedder } from './embedder.ts';
 import { extractFetched } from './extract.ts';

@@ -3,7 +3,7 @@
  * and the best passages kept within a token budget. When the embeddings server fails, the turn goes on with
  * full-text results alone (logged), and when the store fails, with none: retrieval never fails a turn.
  */
-import type { Logger } from '../http/logger.ts';
+import type { Logger } from '../logger.ts';
 import type { Embedder } from './embedder.ts';
 import { reciprocalRankFusion } from './fusion.ts';
 import { fitToBudget } from './prompt.ts';

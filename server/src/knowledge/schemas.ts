@@ -101,21 +101,3 @@ export const RetrievedChunkModel = t.Object(
   { title: 'RetrievedChunk' },
 );
 export type RetrievedChunk = typeof RetrievedChunkModel.static;
-
-/** The error codes the knowledge routes answer, for docs/API.md and the dashboard's messages. */
-export const KNOWLEDGE_ERROR_CODES = [
-  'source_not_found',
-  'empty_file',
-  'unsupported_file_type',
-  'not_text',
-  'file_too_large',
-  'invalid_pdf',
-  'empty_text',
-  'invalid_url',
-  'url_refused',
-  'fetch_failed',
-  'sitemap_loop',
-  'sitemap_invalid',
-  'not_refetchable',
-  'knowledge_disabled',
-] as const;

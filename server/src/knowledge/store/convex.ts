@@ -5,7 +5,8 @@
 import type { ConvexHttpClient } from 'convex/browser';
 import { getFunctionName, type FunctionReference } from 'convex/server';
 import { api } from '../../../../convex/_generated/api.js';
-import { createConvexClient, DEFAULT_CONVEX_TIMEOUT_MS, toStoreError } from '../../store/convex-calls.ts';
+import { DEFAULT_CONVEX_TIMEOUT_MS } from '../../shared/conversation.ts';
+import { createConvexClient, toStoreError } from '../../store/convex/calls.ts';
 import { searchableText } from '../chunker.ts';
 import type { RetrievedChunk } from '../schemas.ts';
 import { CONVEX_VECTOR_DIMENSIONS } from '../values.ts';
