@@ -1,0 +1,346 @@
+/**
+ * The knowledge base end to end, in a real browser: a site owner adds a file, a pasted text and a page of a local
+ * docs site on the dashboard's Knowledge page, watches each reach "ready", and the widget answers from them with
+ * citations (a working link for the page); the thread shows what the model was given; a deleted source is never
+ * cited again; refusals read clearly; the forms work without JavaScript. Real server (SQLite, FTS5, sqlite-vec),
+ * the BUILT dashboard and widget, and the fake model server (deterministic embeddings) as the only fake.
+ */
+import { afterAll, describe, expect, it, setDefaultTimeout } from 'bun:test';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { NO_LIMITS_ENV, startTestServer, type TestServer } from '../server/test/support/server.ts';
+import type { FakeLlmRequest } from '../server/test/support/fake-llm.ts';
+import { launchBrowser } from './support/browser.ts';
+import { DASHBOARD_PASSWORD, startDashboard, type RunningDashboard } from './support/dashboard-app.ts';
+import { assertBundleBuilt, SESSION_KEY, startHostSite, waitForReplyDone, type HostSite } from './support/widget-harness.ts';
+import { hostPage } from './fixtures/host-pages.ts';
+import { REPO_ROOT } from './support/processes.ts';
+
+setDefaultTimeout(30_000);
+
+const SCREENSHOTS = join(REPO_ROOT, 'docs', 'screenshots');
+
+// Each fact lives in exactly one source, so a reply that quotes it can only have come from retrieval.
+const WARRANTY = {
+  file: 'aurora-warranty.md',
+  code: 'ZEPHYR-8841',
+  question: 'Which code do I quote to claim the Aurora lamp warranty?',
+  markdown: [
+    '# Aurora lamp',
+    '',
+    '## Warranty',
+    '',
+    'Every Aurora lamp carries a five-year warranty on its LED module.',
+    '',
+    '### Claiming',
+    '',
+    'To claim the Aurora warranty, quote the code ZEPHYR-8841 together with your order number.',
+    '',
+  ].join('\n'),
+};
+const RETURNS = {
+  title: 'Returns and refunds',
+  code: 'MARLIN-3307',
+  question: 'What is the returns desk code for refunds?',
+};
+const SHIPPING = {
+  title: 'Shipping to Iceland',
+  code: 'OTTER-5150',
+  question: 'How do parcels reach Iceland, and with which carrier code?',
+  text: 'Parcels to Iceland travel by sea freight and take nine working days; the carrier code for Iceland is OTTER-5150.',
+};
+
+let server: TestServer;
+let dashboard: RunningDashboard;
+let widgetHost: HostSite;
+let docsSite: { origin: string; stop(): Promise<void> };
+let browser: Browser;
+let owner: BrowserContext;
+
+/**
+ * The fake model answers like a grounded model would: it quotes the code from the passage that shares the most
+ * words with the question, citing it as [n]; without such a passage it says the documents do not cover it.
+ */
+function groundedAnswer(request: FakeLlmRequest): string[] {
+  const messages = request.body.messages ?? [];
+  const question = String(messages.filter((m) => m.role === 'user').at(-1)?.content ?? '').toLowerCase();
+  const words = new Set(question.match(/[a-z]{5,}/g) ?? []);
+  const context = messages.filter((m) => m.role === 'system').map((m) => String(m.content)).join('\n\n');
+  const passages = [...context.matchAll(/^\[(\d+)\] ([\s\S]*?)(?=\n\n\[\d+\] |$(?![\s\S]))/gm)];
+  let best: { n: string; code: string; score: number } | null = null;
+  for (const [, n, body] of passages) {
+    const code = /\b[A-Z]{4,}-\d{4}\b/.exec(body!)?.[0];
+    const score = [...words].filter((word) => body!.toLowerCase().includes(word)).length;
+    if (code && score > 0 && (!best || score > best.score)) best = { n: n!, code, score };
+  }
+  if (!best) return ['I cannot find that in the site’s documents.'];
+  return ['Please ', 'quote ', best.code, ` [${best.n}].`];
+}
+
+function startDocsSite() {
+  const server = Bun.serve({
+    hostname: '127.0.0.1',
+    port: 0,
+    fetch(request) {
+      if (new URL(request.url).pathname !== '/help/returns.html') return new Response('not found', { status: 404 });
+      return new Response(
+        `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${RETURNS.title}</title></head><body>
+<nav><a href="/">Home</a> · <a href="/help">Help</a></nav>
+<main><article><h1>${RETURNS.title}</h1>
+<p>Unused items can be sent back within 45 days of delivery for a full refund to the original payment method.</p>
+<h2>Returns desk</h2>
+<p>Write the returns desk code ${RETURNS.code} on the parcel so the refund is booked to your order.</p>
+<p>Refunds reach your account within five working days after the parcel arrives at our warehouse.</p>
+</article></main><footer>© Acme</footer></body></html>`,
+        { headers: { 'content-type': 'text/html; charset=utf-8' } },
+      );
+    },
+  });
+  return { origin: `http://127.0.0.1:${server.port}`, stop: () => server.stop(true) };
+}
+
+// Setup runs at module scope, not in beforeAll: bun test kills every process a hook or test spawned when any test
+// times out, even a stale timer (oven-sh/bun#39657), and processes spawned at module scope are not tracked.
+await (async () => {
+  assertBundleBuilt();
+  widgetHost = startHostSite();
+  docsSite = startDocsSite();
+  server = await startTestServer({ env: { ...NO_LIMITS_ENV, CORS_ORIGIN: widgetHost.origin, KNOWLEDGE_FETCH_ALLOW_LOOPBACK: 'true' } });
+  server.fakeLlm.script({ kind: 'reply', tokens: groundedAnswer });
+  dashboard = await startDashboard({ apiUrl: server.url, adminKey: server.adminKey });
+  browser = await launchBrowser();
+  owner = await signedInContext();
+  mkdirSync(SCREENSHOTS, { recursive: true });
+})();
+
+afterAll(async () => {
+  await owner?.close();
+  await browser?.close();
+  await dashboard?.stop();
+  await server?.stop();
+  await docsSite?.stop();
+  await widgetHost?.stop();
+});
+
+async function signedInContext(options: { javaScriptEnabled?: boolean } = {}): Promise<BrowserContext> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'light', ...options });
+  const page = await context.newPage();
+  await page.goto(`${dashboard.url}/login`);
+  await page.getByLabel('Password').fill(DASHBOARD_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Conversations' }).waitFor();
+  await page.close();
+  return context;
+}
+
+async function knowledgePage(context = owner): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(`${dashboard.url}/knowledge`);
+  await page.getByRole('heading', { name: 'Knowledge', level: 1 }).waitFor();
+  return page;
+}
+
+const sourceRow = (page: Page, title: string): Locator => page.locator('li[data-source-id]').filter({ hasText: title });
+
+/** Waits for what the owner waits for: the row's badge to read "Ready" (the page updates itself). */
+async function waitReady(page: Page, title: string): Promise<Locator> {
+  const row = sourceRow(page, title);
+  await row.locator('.state').getByText('Ready', { exact: true }).waitFor({ timeout: 20_000 });
+  return row;
+}
+
+interface WidgetChat {
+  context: BrowserContext;
+  page: Page;
+  ask(question: string): Promise<Locator>;
+}
+
+async function openWidget(): Promise<WidgetChat> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, colorScheme: 'light' });
+  const page = await context.newPage();
+  await page.goto(widgetHost.page(hostPage({ apiUrl: server.url, apiKey: server.widgetKey, data: { open: '' } })));
+  await page.locator('open-chat-widget textarea').waitFor();
+  return {
+    context,
+    page,
+    async ask(question) {
+      await page.locator('open-chat-widget textarea').fill(question);
+      await page.locator('open-chat-widget textarea').press('Enter');
+      await page.locator('open-chat-widget .row.user').filter({ hasText: question }).waitFor();
+      await waitForReplyDone(page);
+      return page.locator('open-chat-widget .row.assistant').last();
+    },
+  };
+}
+
+/** The titles a reply cites, as the widget shows them (its first item is the "Sources:" label). */
+const citedTitles = (reply: Locator) => reply.locator('ul.src li').evaluateAll((items) => items.slice(1).map((item) => item.textContent?.trim() ?? ''));
+
+describe('knowledge base, from the dashboard to a cited answer', () => {
+  it('answers without sources while the knowledge base is empty', async () => {
+    const page = await knowledgePage();
+    await page.getByText('No sources yet').waitFor();
+    await page.close();
+
+    const chat = await openWidget();
+    const reply = await chat.ask(WARRANTY.question);
+    await reply.getByText('I cannot find that in the site’s documents.').waitFor();
+    expect(await reply.locator('ul.src').count()).toBe(0);
+    await chat.context.close();
+  });
+
+  it('uploads a Markdown file, shows it reach ready, and the widget cites it by name', async () => {
+    const page = await knowledgePage();
+    await page.getByLabel('File').setInputFiles({ name: WARRANTY.file, mimeType: 'text/markdown', buffer: Buffer.from(WARRANTY.markdown) });
+    await page.getByRole('button', { name: 'Upload' }).click();
+    await page.getByText(`Added “${WARRANTY.file}”`).waitFor();
+    const row = await waitReady(page, WARRANTY.file);
+    expect(await row.textContent()).toContain('markdown');
+    expect(Number(await row.locator('dt:has-text("Chunks") + dd').textContent())).toBeGreaterThan(0);
+    await row.getByText('just now').waitFor();
+    await page.close();
+
+    const chat = await openWidget();
+    const reply = await chat.ask(WARRANTY.question);
+    await reply.getByText(`Please quote ${WARRANTY.code}`).waitFor();
+    await expect(citedTitles(reply)).resolves.toEqual([WARRANTY.file]);
+    // An uploaded file has no URL: its citation is a plain title, not a link.
+    expect(await reply.locator('ul.src a').count()).toBe(0);
+    await chat.context.close();
+  });
+
+  it('adds a page of a docs site by URL, and the citation links to that page', async () => {
+    const page = await knowledgePage();
+    const url = `${docsSite.origin}/help/returns.html`;
+    await page.getByLabel('Address').fill(url);
+    await page.getByLabel('Take').selectOption('page');
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.getByText(`Added “${RETURNS.title}”`).waitFor();
+    const row = await waitReady(page, RETURNS.title);
+    await expect(row.getByRole('link', { name: url }).getAttribute('href')).resolves.toBe(url);
+    await page.close();
+
+    const chat = await openWidget();
+    const reply = await chat.ask(RETURNS.question);
+    await reply.getByText(`Please quote ${RETURNS.code}`).waitFor();
+    const link = reply.locator('ul.src a');
+    await expect(link.textContent()).resolves.toBe(RETURNS.title);
+    await expect(link.getAttribute('href')).resolves.toBe(url);
+    await expect(link.getAttribute('rel')).resolves.toBe('noopener noreferrer');
+    await chat.page.screenshot({ path: join(SCREENSHOTS, 'widget-cited-reply.png') });
+
+    // The link works: it opens the page the passage came from, in a new tab.
+    const [opened] = await Promise.all([chat.context.waitForEvent('page'), link.click()]);
+    await opened!.getByRole('heading', { name: RETURNS.title }).waitFor();
+    expect(opened!.url()).toBe(url);
+    await chat.context.close();
+  });
+
+  it('adds a pasted text with a title, cited as a plain title', async () => {
+    const page = await knowledgePage();
+    const form = page.locator('form[action="?/text"]');
+    await form.getByLabel('Title').fill(SHIPPING.title);
+    await form.getByLabel('Text').fill(SHIPPING.text);
+    await form.getByRole('button', { name: 'Add text' }).click();
+    await page.getByText(`Added “${SHIPPING.title}”`).waitFor();
+    await waitReady(page, SHIPPING.title);
+    await page.getByText('3 sources · 3 ready').waitFor();
+    await page.screenshot({ path: join(SCREENSHOTS, 'dashboard-knowledge.png'), fullPage: true });
+    await page.close();
+
+    const chat = await openWidget();
+    const reply = await chat.ask(SHIPPING.question);
+    await reply.getByText(`Please quote ${SHIPPING.code}`).waitFor();
+    await expect(citedTitles(reply)).resolves.toEqual([SHIPPING.title]);
+    await chat.context.close();
+  });
+
+  it("shows in the conversation's thread the passages the model was given for each reply", async () => {
+    const chat = await openWidget();
+    await chat.ask(WARRANTY.question);
+    const sessionId = await chat.page.evaluate((key) => localStorage.getItem(key), SESSION_KEY(server.url));
+    await chat.context.close();
+    const list = (await (await server.admin('/v1/admin/conversations?limit=50')).json()) as { conversations: Array<{ id: string; sessionId: string }> };
+    const conversation = list.conversations.find((item) => item.sessionId === sessionId)!;
+
+    const page = await owner.newPage();
+    await page.goto(`${dashboard.url}/conversations/${conversation.id}`);
+    const reply = page.locator('li.message.assistant').last();
+    const passages = reply.locator('details.retrieved');
+    await passages.locator('summary').getByText(/\d+ passages? from the knowledge base/).click();
+    const warranty = passages.locator('li').filter({ hasText: WARRANTY.code });
+    await warranty.waitFor();
+    expect(await warranty.textContent()).toContain(WARRANTY.file);
+    expect(await warranty.textContent()).toContain('Warranty › Claiming');
+    // The visitor's message has no passages.
+    expect(await page.locator('li.message.user details.retrieved').count()).toBe(0);
+    await page.close();
+  });
+
+  it('deletes a source after a confirmation, and it is never cited again', async () => {
+    const page = await knowledgePage();
+    const row = sourceRow(page, WARRANTY.file);
+    await row.getByText('Delete…').click();
+    await row.getByText(`Delete “${WARRANTY.file}”?`).waitFor();
+    await row.getByRole('button', { name: 'Delete permanently' }).click();
+    await page.getByText(`Deleted “${WARRANTY.file}”`).waitFor();
+    await row.waitFor({ state: 'detached' });
+    await page.getByText('2 sources · 2 ready').waitFor();
+    await page.close();
+
+    const chat = await openWidget();
+    const reply = await chat.ask(WARRANTY.question);
+    await reply.getByText('I cannot find that in the site’s documents.').waitFor();
+    expect(await citedTitles(reply)).not.toContain(WARRANTY.file);
+    await chat.context.close();
+
+    // Nor through the API, whatever is asked: no citation and no passage of the deleted file remains.
+    for (const message of [WARRANTY.question, 'Aurora lamp warranty claim code', WARRANTY.code]) {
+      const response = await server.post('/v1/chat', { sessionId: `after-delete-${message.length}`, message });
+      const body = (await response.json()) as { sources: Array<{ title: string }> };
+      expect(response.status).toBe(200);
+      expect(body.sources.map((source) => source.title)).not.toContain(WARRANTY.file);
+    }
+  });
+
+  it('refuses an empty file and a file type it cannot read, in words, and adds nothing', async () => {
+    const page = await knowledgePage();
+    const before = await page.locator('li[data-source-id]').count();
+    const upload = page.locator('form[action="?/upload"]');
+    await page.getByLabel('File').setInputFiles({ name: 'empty.md', mimeType: 'text/markdown', buffer: Buffer.alloc(0) });
+    await upload.getByRole('button', { name: 'Upload' }).click();
+    await upload.getByRole('alert').getByText('That file is empty.').waitFor();
+
+    await page.getByLabel('File').setInputFiles({ name: 'setup.exe', mimeType: 'application/octet-stream', buffer: Buffer.from([0x4d, 0x5a, 0x90, 0, 3, 0, 0, 0]) });
+    await upload.getByRole('button', { name: 'Upload' }).click();
+    await upload.getByRole('alert').getByText('That file type is not supported', { exact: false }).waitFor();
+    await expect(upload.getByRole('alert').textContent()).resolves.toContain('setup.exe');
+
+    const url = page.locator('form[action="?/url"]');
+    await url.getByLabel('Address').fill(`${docsSite.origin}/help/missing.html`);
+    await url.getByRole('button', { name: 'Add', exact: true }).click();
+    await url.getByRole('alert').getByText('The page could not be fetched.').waitFor();
+    // The address stays in the field to correct it.
+    await expect(url.getByLabel('Address').inputValue()).resolves.toBe(`${docsSite.origin}/help/missing.html`);
+    expect(await page.locator('li[data-source-id]').count()).toBe(before);
+    await page.close();
+  });
+
+  it('works without JavaScript: a pasted text is added by a plain form post and shows in the list', async () => {
+    const context = await signedInContext({ javaScriptEnabled: false });
+    const page = await knowledgePage(context);
+    const form = page.locator('form[action="?/text"]');
+    await form.getByLabel('Title').fill('Opening hours');
+    await form.getByLabel('Text').fill('The showroom opens Tuesday to Saturday from 10 am to 6 pm; code HERON-2024.');
+    await form.getByRole('button', { name: 'Add text' }).click();
+    await page.getByText('Added “Opening hours”').waitFor();
+    await sourceRow(page, 'Opening hours').waitFor();
+    // No live updates without JavaScript: a reload shows the current state.
+    for (let attempt = 0; attempt < 50 && !(await sourceRow(page, 'Opening hours').getByText('Ready', { exact: true }).count()); attempt++) {
+      await page.goto(`${dashboard.url}/knowledge`);
+    }
+    await sourceRow(page, 'Opening hours').getByText('Ready', { exact: true }).waitFor();
+    await context.close();
+  });
+});
