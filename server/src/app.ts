@@ -5,6 +5,8 @@
 import { openapi } from '@elysiajs/openapi';
 import { Elysia } from 'elysia';
 import { adminRoutes } from './admin/routes.ts';
+import { knowledgeRoutes } from './knowledge/routes.ts';
+import type { Knowledge } from './knowledge/runtime.ts';
 import { chatRoutes } from './chat/routes.ts';
 import { createChatService } from './chat/service.ts';
 import type { AppConfig } from './config.ts';
@@ -28,11 +30,13 @@ export interface AppDeps {
   now?: () => number;
   /** The per-session rate limit and token budgets; in memory (this process) unless a shared store supplies them. */
   turnLimits?: TurnLimits;
+  /** The knowledge base (knowledge/runtime.ts); absent: no retrieval and no knowledge routes. */
+  knowledge?: Knowledge | null;
 }
 
 export const API_VERSION = '1.0.0';
 
-export function createApp({ config, store, llm, logger = silentLogger, now = Date.now, turnLimits }: AppDeps) {
+export function createApp({ config, store, llm, logger = silentLogger, now = Date.now, turnLimits, knowledge = null }: AppDeps) {
   const limiters = createIpLimiters(config, now);
   const limits =
     turnLimits ??
@@ -42,7 +46,7 @@ export function createApp({ config, store, llm, logger = silentLogger, now = Dat
       budgets: config.budgets,
       now,
     });
-  const service = createChatService({ config, store, llm, limits, logger, now });
+  const service = createChatService({ config, store, llm, limits, logger, now, knowledge: knowledge?.turn ?? null });
 
   // Our own check answers 413 JSON for a declared length over the limit (and refuses bodies without one), so no body
   // larger than MAX_BODY_BYTES is ever read. Bun's cap answers an empty, non-JSON 413 before any hook runs: it must
@@ -66,6 +70,7 @@ export function createApp({ config, store, llm, logger = silentLogger, now = Dat
           tags: [
             { name: 'Chat', description: 'Visitor chat turns, history and feedback (widget key).' },
             { name: 'Admin', description: 'Conversations for the dashboard (admin key).' },
+            { name: 'Knowledge', description: 'Knowledge-base sources the assistant answers from (admin key).' },
             { name: 'Health', description: 'Liveness and readiness probes.' },
             { name: 'Widget', description: 'The embeddable script.' },
           ],
@@ -81,7 +86,8 @@ export function createApp({ config, store, llm, logger = silentLogger, now = Dat
     .use(healthRoutes({ store, llm }))
     .use(widgetRoutes({ config }))
     .use(chatRoutes({ config, store, service, limiters }))
-    .use(adminRoutes({ config, store, limiters }));
+    .use(adminRoutes({ config, store, limiters, knowledgeStore: knowledge?.store ?? null }))
+    .use(knowledge ? knowledgeRoutes({ config, service: knowledge.service, limiters }) : new Elysia({ name: 'knowledge-routes-off' }));
 }
 
 export type App = ReturnType<typeof createApp>;

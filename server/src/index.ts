@@ -4,6 +4,7 @@ import { loadConfig } from './config.ts';
 import { createJsonLogger } from './logger.ts';
 import { createOpenAiProvider } from './llm/openai.ts';
 import { openStore } from './store/open.ts';
+import { createKnowledge, openKnowledgeStore } from './knowledge/runtime.ts';
 
 const { config, problems, warnings } = loadConfig(process.env);
 if (problems.length > 0) {
@@ -21,7 +22,10 @@ const recovered = await store.recoverInterrupted(store.kind === 'sqlite' ? 0 : (
 if (recovered > 0) logger.warn('marked interrupted replies from a previous run', { count: recovered });
 
 const llm = config.llm ? createOpenAiProvider({ config: config.llm }) : null;
-const app = createApp({ config, store, llm, logger }).listen({ port: config.port, hostname: config.host, idleTimeout: 255 });
+const knowledge = createKnowledge({ config, store: await openKnowledgeStore(config), logger });
+// Resumes indexing jobs a previous run left unfinished (queued, or killed mid-way).
+knowledge.indexer.kick();
+const app = createApp({ config, store, llm, logger, knowledge }).listen({ port: config.port, hostname: config.host, idleTimeout: 255 });
 const port = app.server?.port ?? config.port;
 
 logger.info('server listening', { port, mode: config.mode, store: store.kind, model: llm?.model ?? null });
@@ -43,6 +47,9 @@ async function shutdown(signal: string) {
   stopping = true;
   logger.info('shutting down', { signal });
   await app.stop();
+  // The batch in flight finishes; unfinished jobs stay persisted and resume at the next start.
+  await knowledge.indexer.stop();
+  await knowledge.store.close();
   await store.close();
   process.exit(0);
 }

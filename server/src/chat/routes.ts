@@ -59,8 +59,8 @@ export function chatRoutes({ config, store, service, limiters }: ChatRouteDeps) 
         const client = followClient(request.signal);
         const outcome = await turn.run(client.signal, () => {}).finally(client.release);
         if (outcome.status === 'complete') {
-          const { conversationId, message, messageId, finishReason, usage } = outcome.event;
-          return { conversationId, message, messageId, userMessageId: turn.start.userMessageId, finishReason, usage };
+          const { conversationId, message, messageId, finishReason, usage, sources } = outcome.event;
+          return { conversationId, message, messageId, userMessageId: turn.start.userMessageId, finishReason, usage, sources };
         }
         // The one error mapping (http/errors.ts) answers it, with Retry-After when the upstream gave one.
         if (outcome.status === 'error') throw outcome.error;

@@ -1,5 +1,6 @@
 /** Chat route schemas: the request bodies, replies and stream events, reused as the OpenAPI document. */
 import { t } from 'elysia';
+import { CitationModel } from '../knowledge/schemas.ts';
 import { TokenUsageSchema } from '../llm/usage.ts';
 import { FeedbackSchema, MessageSchema } from '../store/schemas.ts';
 
@@ -24,6 +25,9 @@ export function chatRequestSchema(maxMessageChars: number) {
   );
 }
 
+/** Citations of the knowledge base's passages the reply drew on (empty when none was retrieved). */
+const Sources = t.Array(CitationModel, { description: 'Knowledge-base passages the reply drew on: `{title, url, snippet}`; `url` is http(s) or null.' });
+
 export const ChatReply = t.Object(
   {
     conversationId: t.String(),
@@ -32,6 +36,7 @@ export const ChatReply = t.Object(
     userMessageId: t.String(),
     finishReason: t.Nullable(t.String()),
     usage: Usage,
+    sources: Sources,
   },
   { title: 'ChatReply' },
 );
@@ -47,6 +52,7 @@ export const StreamEvents = t.Union(
       messageId: t.String(),
       finishReason: t.Nullable(t.String()),
       usage: Usage,
+      sources: Sources,
     }),
     t.Object({ type: t.Literal('error'), error: t.String(), code: t.String(), conversationId: t.String(), messageId: t.String() }),
   ],

@@ -14,6 +14,8 @@ export interface EmbedderConfig {
   baseUrl: string | null;
   apiKey: string | null;
   model: string;
+  /** Asked of the model when set (text-embedding-3 models can shorten their vectors). */
+  dimensions: number | null;
   batchSize: number;
   timeoutMs: number;
 }
@@ -32,7 +34,10 @@ export function createOpenAiEmbedder(config: EmbedderConfig): Embedder {
       const vectors: Float32Array[] = [];
       for (let start = 0; start < texts.length; start += config.batchSize) {
         const batch = texts.slice(start, start + config.batchSize);
-        const response = await client.embeddings.create({ model: config.model, input: batch }, { signal });
+        const response = await client.embeddings.create(
+          { model: config.model, input: batch, ...(config.dimensions ? { dimensions: config.dimensions } : {}) },
+          { signal },
+        );
         const ordered = [...response.data].sort((a, b) => a.index - b.index);
         if (ordered.length !== batch.length) throw new Error(`The embeddings server returned ${ordered.length} vectors for ${batch.length} texts.`);
         for (const item of ordered) vectors.push(Float32Array.from(item.embedding as number[]));

@@ -125,7 +125,10 @@ export function createIndexer(deps: IndexerDeps): Indexer {
       again = false;
       try {
         const ids = await store.unfinishedSources();
-        if (ids.length === 0) return;
+        if (ids.length === 0) {
+          while (!stopped && (await store.purgeStale()) > 0) {}
+          return;
+        }
         // A pass that meets exactly the same jobs in the same generations made no progress: stop instead of spinning.
         const pass = (await Promise.all(ids.map(async (id) => `${id}:${(await store.getSource(id))?.updatedAt}`))).join(',');
         if (pass === previousPass) {

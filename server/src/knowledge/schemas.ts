@@ -4,7 +4,7 @@
  * The dashboard and the widget import the types only.
  */
 import { t } from 'elysia';
-
+import { literalUnion } from '../store/schemas.ts';
 import { FILE_FORMATS, KNOWLEDGE_MODES, SOURCE_KINDS, SOURCE_STATUSES } from './values.ts';
 
 export { FILE_FORMATS, KNOWLEDGE_MODES, SOURCE_KINDS, SOURCE_STATUSES } from './values.ts';
@@ -13,13 +13,13 @@ export type { FileFormat, KnowledgeMode, SourceKind, SourceStatus } from './valu
 export const KnowledgeSourceModel = t.Object(
   {
     id: t.String(),
-    kind: t.Union(SOURCE_KINDS.map((kind) => t.Literal(kind)), {
+    kind: literalUnion(SOURCE_KINDS, {
       description: '`file`: an uploaded file; `text`: pasted text; `url`: one page; `sitemap`: every page a sitemap.xml lists.',
     }),
     title: t.String({ description: 'The file name, the given title, or the page title.' }),
     url: t.Nullable(t.String({ description: 'The page or sitemap URL (`url` and `sitemap` sources only).' })),
-    format: t.Nullable(t.Union(FILE_FORMATS.map((format) => t.Literal(format)), { description: 'The detected format of a `file` source.' })),
-    status: t.Union(SOURCE_STATUSES.map((status) => t.Literal(status)), {
+    format: t.Nullable(literalUnion(FILE_FORMATS, { description: 'The detected format of a `file` source.' })),
+    status: literalUnion(SOURCE_STATUSES, {
       description: '`queued` → `indexing` (chunksDone of chunksTotal) → `ready`, or `failed` with `error`.',
     }),
     error: t.Nullable(t.String({ description: 'Why indexing failed (status `failed`), a sentence.' })),
@@ -39,7 +39,7 @@ export type KnowledgeSource = typeof KnowledgeSourceModel.static;
 export const KnowledgeSourceList = t.Object(
   {
     sources: t.Array(KnowledgeSourceModel, { description: 'Newest first.' }),
-    mode: t.Union(KNOWLEDGE_MODES.map((mode) => t.Literal(mode)), { description: 'KNOWLEDGE_MODE of this server.' }),
+    mode: literalUnion(KNOWLEDGE_MODES, { description: 'KNOWLEDGE_MODE of this server.' }),
     embeddings: t.Boolean({ description: 'True when an embeddings server is configured (otherwise full-text search only).' }),
   },
   { title: 'KnowledgeSourceList' },

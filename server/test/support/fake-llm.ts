@@ -94,7 +94,7 @@ function tokensFor(behaviour: FakeBehaviour, request: FakeLlmRequest): string[] 
 }
 
 async function answerEmbeddings(req: Request, state: FakeLlm['embeddings']): Promise<Response> {
-  const body = (await req.json()) as { input?: string | string[]; model?: string; encoding_format?: string };
+  const body = (await req.json()) as { input?: string | string[]; model?: string; encoding_format?: string; dimensions?: number };
   const inputs = typeof body.input === 'string' ? [body.input] : Array.isArray(body.input) ? body.input.map(String) : [];
   state.batches.push(inputs);
   if (state.delayMs > 0) await sleep(state.delayMs);
@@ -108,7 +108,7 @@ async function answerEmbeddings(req: Request, state: FakeLlm['embeddings']): Pro
   return Response.json({
     object: 'list',
     model: body.model ?? 'fake-embedding',
-    data: inputs.map((text, index) => ({ object: 'embedding', index, embedding: encode(hashEmbedding(text)) })),
+    data: inputs.map((text, index) => ({ object: 'embedding', index, embedding: encode(hashEmbedding(text, body.dimensions)) })),
     usage: { prompt_tokens: tokens, total_tokens: tokens },
   });
 }
