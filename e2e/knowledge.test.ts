@@ -24,6 +24,8 @@ const SCREENSHOTS = join(REPO_ROOT, 'docs', 'screenshots');
 // Each fact lives in exactly one source, so a reply that quotes it can only have come from retrieval.
 const WARRANTY = {
   file: 'aurora-warranty.md',
+  /** No title is given on upload: the document's first heading becomes it. */
+  title: 'Aurora lamp',
   code: 'ZEPHYR-8841',
   question: 'Which code do I quote to claim the Aurora lamp warranty?',
   markdown: [
@@ -192,10 +194,10 @@ describe('knowledge base, from the dashboard to a cited answer', () => {
 
   it('uploads a Markdown file, shows it reach ready, and the widget cites it by name', async () => {
     const page = await knowledgePage();
-    await page.getByLabel('File').setInputFiles({ name: WARRANTY.file, mimeType: 'text/markdown', buffer: Buffer.from(WARRANTY.markdown) });
+    await page.getByLabel('File', { exact: true }).setInputFiles({ name: WARRANTY.file, mimeType: 'text/markdown', buffer: Buffer.from(WARRANTY.markdown) });
     await page.getByRole('button', { name: 'Upload' }).click();
-    await page.getByText(`Added “${WARRANTY.file}”`).waitFor();
-    const row = await waitReady(page, WARRANTY.file);
+    await page.getByText(`Added “${WARRANTY.title}”`).waitFor();
+    const row = await waitReady(page, WARRANTY.title);
     expect(await row.textContent()).toContain('markdown');
     expect(Number(await row.locator('dt:has-text("Chunks") + dd').textContent())).toBeGreaterThan(0);
     await row.getByText('just now').waitFor();
@@ -204,7 +206,7 @@ describe('knowledge base, from the dashboard to a cited answer', () => {
     const chat = await openWidget();
     const reply = await chat.ask(WARRANTY.question);
     await reply.getByText(`Please quote ${WARRANTY.code}`).waitFor();
-    await expect(citedTitles(reply)).resolves.toEqual([WARRANTY.file]);
+    await expect(citedTitles(reply)).resolves.toEqual([WARRANTY.title]);
     // An uploaded file has no URL: its citation is a plain title, not a link.
     expect(await reply.locator('ul.src a').count()).toBe(0);
     await chat.context.close();
@@ -271,7 +273,7 @@ describe('knowledge base, from the dashboard to a cited answer', () => {
     await passages.locator('summary').getByText(/\d+ passages? from the knowledge base/).click();
     const warranty = passages.locator('li').filter({ hasText: WARRANTY.code });
     await warranty.waitFor();
-    expect(await warranty.textContent()).toContain(WARRANTY.file);
+    expect(await warranty.textContent()).toContain(WARRANTY.title);
     expect(await warranty.textContent()).toContain('Warranty › Claiming');
     // The visitor's message has no passages.
     expect(await page.locator('li.message.user details.retrieved').count()).toBe(0);
@@ -280,11 +282,11 @@ describe('knowledge base, from the dashboard to a cited answer', () => {
 
   it('deletes a source after a confirmation, and it is never cited again', async () => {
     const page = await knowledgePage();
-    const row = sourceRow(page, WARRANTY.file);
+    const row = sourceRow(page, WARRANTY.title);
     await row.getByText('Delete…').click();
-    await row.getByText(`Delete “${WARRANTY.file}”?`).waitFor();
+    await row.getByText(`Delete “${WARRANTY.title}”?`).waitFor();
     await row.getByRole('button', { name: 'Delete permanently' }).click();
-    await page.getByText(`Deleted “${WARRANTY.file}”`).waitFor();
+    await page.getByText(`Deleted “${WARRANTY.title}”`).waitFor();
     await row.waitFor({ state: 'detached' });
     await page.getByText('2 sources · 2 ready').waitFor();
     await page.close();
@@ -292,7 +294,7 @@ describe('knowledge base, from the dashboard to a cited answer', () => {
     const chat = await openWidget();
     const reply = await chat.ask(WARRANTY.question);
     await reply.getByText('I cannot find that in the site’s documents.').waitFor();
-    expect(await citedTitles(reply)).not.toContain(WARRANTY.file);
+    expect(await citedTitles(reply)).not.toContain(WARRANTY.title);
     await chat.context.close();
 
     // Nor through the API, whatever is asked: no citation and no passage of the deleted file remains.
@@ -300,7 +302,7 @@ describe('knowledge base, from the dashboard to a cited answer', () => {
       const response = await server.post('/v1/chat', { sessionId: `after-delete-${message.length}`, message });
       const body = (await response.json()) as { sources: Array<{ title: string }> };
       expect(response.status).toBe(200);
-      expect(body.sources.map((source) => source.title)).not.toContain(WARRANTY.file);
+      expect(body.sources.map((source) => source.title)).not.toContain(WARRANTY.title);
     }
   });
 
@@ -308,11 +310,11 @@ describe('knowledge base, from the dashboard to a cited answer', () => {
     const page = await knowledgePage();
     const before = await page.locator('li[data-source-id]').count();
     const upload = page.locator('form[action="?/upload"]');
-    await page.getByLabel('File').setInputFiles({ name: 'empty.md', mimeType: 'text/markdown', buffer: Buffer.alloc(0) });
+    await page.getByLabel('File', { exact: true }).setInputFiles({ name: 'empty.md', mimeType: 'text/markdown', buffer: Buffer.alloc(0) });
     await upload.getByRole('button', { name: 'Upload' }).click();
     await upload.getByRole('alert').getByText('That file is empty.').waitFor();
 
-    await page.getByLabel('File').setInputFiles({ name: 'setup.exe', mimeType: 'application/octet-stream', buffer: Buffer.from([0x4d, 0x5a, 0x90, 0, 3, 0, 0, 0]) });
+    await page.getByLabel('File', { exact: true }).setInputFiles({ name: 'setup.exe', mimeType: 'application/octet-stream', buffer: Buffer.from([0x4d, 0x5a, 0x90, 0, 3, 0, 0, 0]) });
     await upload.getByRole('button', { name: 'Upload' }).click();
     await upload.getByRole('alert').getByText('That file type is not supported', { exact: false }).waitFor();
     await expect(upload.getByRole('alert').textContent()).resolves.toContain('setup.exe');

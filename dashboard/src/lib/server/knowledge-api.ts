@@ -1,10 +1,11 @@
 /**
  * The chat server's knowledge admin API (`/v1/admin/knowledge…`), called from the dashboard's server side only.
- * JSON routes go through Eden Treaty typed by the server's `App`; the file upload is a plain `fetch` that passes
+ * JSON routes go through Eden Treaty typed by the server's own knowledge routes (the `App` type mounts them only
+ * when a knowledge base is configured, a union Eden cannot follow); the file upload is a plain `fetch` that passes
  * the browser's multipart body on as it arrives (Eden would build its own FormData from a buffered file).
  */
 import { treaty } from '@elysiajs/eden';
-import type { App } from 'server';
+import type { knowledgeRoutes } from '../../../../server/src/knowledge/routes.ts';
 import { isSourceId, type KnowledgeOverview, type KnowledgeSource } from '../knowledge.ts';
 import { AdminApiError } from './admin-api.ts';
 
@@ -14,8 +15,11 @@ export interface KnowledgeApi {
   get(id: string): Promise<KnowledgeSource | null>;
   addText(input: { title: string; text: string }): Promise<KnowledgeSource>;
   addUrl(input: { url: string; kind?: 'page' | 'sitemap' }): Promise<KnowledgeSource>;
-  /** `body` is a `multipart/form-data` body with `file` and optional `title`, sent on unread. */
-  upload(body: ReadableStream<Uint8Array> | FormData, contentType: string | null): Promise<KnowledgeSource>;
+  /**
+   * `body` is a `multipart/form-data` body with `file` and optional `title`, sent on unread with the browser's own
+   * content type (its boundary) and length: the server refuses bodies without a Content-Length.
+   */
+  upload(body: ReadableStream<Uint8Array>, headers: { contentType: string | null; contentLength: string | null }): Promise<KnowledgeSource>;
   /** Null when the source does not exist. */
   refetch(id: string): Promise<KnowledgeSource | null>;
   /** False when it did not exist. */
@@ -46,7 +50,7 @@ export function createKnowledgeApi({
   uploadTimeoutMs = 120_000,
 }: KnowledgeApiOptions): KnowledgeApi {
   // Adding a URL fetches it (or its sitemap) before the server answers: allow for the server's own fetch timeout.
-  const client = treaty<App>(baseUrl, {
+  const client = treaty<ReturnType<typeof knowledgeRoutes>>(baseUrl, {
     headers: { 'x-admin-api-key': adminKey },
     parseDate: false,
     fetcher: ((input: RequestInfo | URL, init?: RequestInit) =>
@@ -87,12 +91,15 @@ export function createKnowledgeApi({
     async addUrl(input) {
       return required(await settle(() => knowledge.urls.post(input)));
     },
-    async upload(body, contentType) {
+    async upload(body, { contentType, contentLength }) {
+      const headers: Record<string, string> = { 'x-admin-api-key': adminKey };
+      if (contentType) headers['content-type'] = contentType;
+      if (contentLength && /^\d{1,15}$/.test(contentLength)) headers['content-length'] = contentLength;
       let response: Response;
       try {
         response = await fetch(`${baseUrl}/v1/admin/knowledge/files`, {
           method: 'POST',
-          headers: { 'x-admin-api-key': adminKey, ...(contentType && !(body instanceof FormData) ? { 'content-type': contentType } : {}) },
+          headers,
           body,
           // A stream body must say so; the browser's bytes go on as they arrive.
           duplex: 'half',

@@ -36,7 +36,8 @@ export const actions: Actions = {
   upload: async ({ request, locals }) => {
     if (!request.body) return fail(400, { form: 'file', ok: false, refusal: refusal('missing_file') } satisfies KnowledgeFormResult);
     const body = request.body;
-    return attempt('file', {}, async () => added('file', await locals.deps.knowledge.upload(body, request.headers.get('content-type'))));
+    const headers = { contentType: request.headers.get('content-type'), contentLength: request.headers.get('content-length') };
+    return attempt('file', {}, async () => added('file', await locals.deps.knowledge.upload(body, headers)));
   },
   text: async ({ request, locals }) => {
     const parsed = parseTextForm(await request.formData());
