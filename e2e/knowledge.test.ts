@@ -53,6 +53,9 @@ const SHIPPING = {
   text: 'Parcels to Iceland travel by sea freight and take nine working days; the carrier code for Iceland is OTTER-5150.',
 };
 
+const SERVER_FILE_LIMIT = 600_000;
+const DASHBOARD_FILE_LIMIT = 800_000;
+
 let server: TestServer;
 let dashboard: RunningDashboard;
 let widgetHost: HostSite;
@@ -80,6 +83,9 @@ function groundedAnswer(request: FakeLlmRequest): string[] {
   return ['Please ', 'quote ', best.code, ` [${best.n}].`];
 }
 
+/** What the docs site's returns page says now (a re-fetch must pick up a change). */
+let returnsCode = RETURNS.code;
+
 function startDocsSite() {
   const server = Bun.serve({
     hostname: '127.0.0.1',
@@ -92,7 +98,7 @@ function startDocsSite() {
 <main><article><h1>${RETURNS.title}</h1>
 <p>Unused items can be sent back within 45 days of delivery for a full refund to the original payment method.</p>
 <h2>Returns desk</h2>
-<p>Write the returns desk code ${RETURNS.code} on the parcel so the refund is booked to your order.</p>
+<p>Write the returns desk code ${returnsCode} on the parcel so the refund is booked to your order.</p>
 <p>Refunds reach your account within five working days after the parcel arrives at our warehouse.</p>
 </article></main><footer>© Acme</footer></body></html>`,
         { headers: { 'content-type': 'text/html; charset=utf-8' } },
@@ -108,9 +114,19 @@ await (async () => {
   assertBundleBuilt();
   widgetHost = startHostSite();
   docsSite = startDocsSite();
-  server = await startTestServer({ env: { ...NO_LIMITS_ENV, CORS_ORIGIN: widgetHost.origin, KNOWLEDGE_FETCH_ALLOW_LOOPBACK: 'true' } });
+  // One chunk per embeddings request, so that a slowed embeddings server shows the progress chunk by chunk.
+  server = await startTestServer({
+    env: {
+      ...NO_LIMITS_ENV,
+      CORS_ORIGIN: widgetHost.origin,
+      KNOWLEDGE_FETCH_ALLOW_LOOPBACK: 'true',
+      KNOWLEDGE_EMBEDDING_BATCH: '1',
+      KNOWLEDGE_MAX_FILE_BYTES: String(SERVER_FILE_LIMIT),
+    },
+  });
   server.fakeLlm.script({ kind: 'reply', tokens: groundedAnswer });
-  dashboard = await startDashboard({ apiUrl: server.url, adminKey: server.adminKey });
+  // Limits above adapter-node's 512 KB default, different on each side, so the test sees which one refused.
+  dashboard = await startDashboard({ apiUrl: server.url, adminKey: server.adminKey, env: { KNOWLEDGE_MAX_FILE_BYTES: String(DASHBOARD_FILE_LIMIT) } });
   browser = await launchBrowser();
   owner = await signedInContext();
   mkdirSync(SCREENSHOTS, { recursive: true });
@@ -344,5 +360,127 @@ describe('knowledge base, from the dashboard to a cited answer', () => {
     }
     await sourceRow(page, 'Opening hours').getByText('Ready', { exact: true }).waitFor();
     await context.close();
+  });
+
+  it('fetches a page again on demand: the new text answers once it is ready', async () => {
+    const page = await knowledgePage();
+    const row = sourceRow(page, RETURNS.title);
+    const id = (await row.getAttribute('data-source-id'))!;
+    const before = (await (await server.admin(`/v1/admin/knowledge/${id}`)).json()) as { indexedAt: number };
+    returnsCode = 'MARLIN-4410';
+    await row.getByRole('button', { name: `Re-fetch ${RETURNS.title}` }).click();
+    await page.getByText(`Fetching “${RETURNS.title}” again`).waitFor();
+    // The owner sees "Ready" throughout (the old version answers until the new one is in); wait for the swap.
+    for (;;) {
+      const now = (await (await server.admin(`/v1/admin/knowledge/${id}`)).json()) as { status: string; indexedAt: number };
+      if (now.status === 'ready' && now.indexedAt > before.indexedAt) break;
+      await Bun.sleep(50);
+    }
+    await row.locator('.state').getByText('Ready', { exact: true }).waitFor();
+    await page.close();
+
+    const chat = await openWidget();
+    const reply = await chat.ask(RETURNS.question);
+    await reply.getByText('Please quote MARLIN-4410').waitFor();
+    await expect(citedTitles(reply)).resolves.toEqual([RETURNS.title]);
+    await chat.context.close();
+  });
+
+  it('shows indexing progress live (n of N chunks) and a failed source with its reason', async () => {
+    const page = await knowledgePage();
+    const steps = Array.from({ length: 6 }, (_, i) => `## Step ${i + 1}\n\nStep ${i + 1} of caring for the Nimbus planter: water it lightly and turn it a quarter.`);
+    server.fakeLlm.embeddings.delayMs = 400;
+    try {
+      await page.getByLabel('File', { exact: true }).setInputFiles({ name: 'nimbus.md', mimeType: 'text/markdown', buffer: Buffer.from(`# Nimbus planter care\n\n${steps.join('\n\n')}`) });
+      await page.getByRole('button', { name: 'Upload' }).click();
+      const row = sourceRow(page, 'Nimbus planter care');
+      // The page polls on its own: the owner sees the run advance without reloading.
+      await row.getByText(/^\d of 6 chunks$/).waitFor();
+      expect(await row.locator('.state').textContent()).toContain('Indexing');
+      expect(await row.locator('progress').count()).toBe(1);
+      await row.locator('.state').getByText('Ready', { exact: true }).waitFor();
+      expect(await row.locator('progress').count()).toBe(0);
+      await expect(row.locator('dt:has-text("Chunks") + dd').textContent()).resolves.toBe('6');
+    } finally {
+      server.fakeLlm.embeddings.delayMs = 0;
+    }
+
+    server.fakeLlm.embeddings.failStatus = 503;
+    try {
+      const form = page.locator('form[action="?/text"]');
+      await form.getByLabel('Title').fill('Gift wrapping');
+      await form.getByLabel('Text').fill('Gift wrapping costs three euros per parcel.');
+      await form.getByRole('button', { name: 'Add text' }).click();
+      const row = sourceRow(page, 'Gift wrapping');
+      await row.locator('.state').getByText('Failed', { exact: true }).waitFor();
+      await expect(row.locator('.detail').textContent()).resolves.toContain('embeddings server could not be reached');
+    } finally {
+      server.fakeLlm.embeddings.failStatus = null;
+    }
+    await page.close();
+  });
+
+  it('shows a hostile source title as text in the widget and the dashboard, never as markup', async () => {
+    const title = '<img src=x onerror="window.__pwned=1">Lantern <b>guide</b>';
+    const added = await server.admin('/v1/admin/knowledge/texts', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ title, text: 'The Lantern battery pack charges fully in four hours; lantern service code KESTREL-7731.' }),
+    });
+    expect(added.status).toBe(202);
+    const page = await knowledgePage();
+    await waitReady(page, 'Lantern <b>guide</b>');
+    expect(await page.locator('li[data-source-id] img').count()).toBe(0);
+    await page.close();
+
+    const chat = await openWidget();
+    const reply = await chat.ask('What is the lantern service code?');
+    await reply.getByText('Please quote KESTREL-7731').waitFor();
+    await expect(citedTitles(reply)).resolves.toEqual([title]);
+    expect(await reply.locator('ul.src img, ul.src b').count()).toBe(0);
+    expect(await chat.page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    await chat.context.close();
+  });
+
+  it('passes files larger than 512 KB on to the server, and says which limit a file is over', async () => {
+    const page = await knowledgePage();
+    const upload = page.locator('form[action="?/upload"]');
+    const htmlOf = (bytes: number) => {
+      const page = '<!doctype html><html><head><title>Garden furniture catalogue</title><style>/*PAD*/</style></head><body><article><h1>Garden furniture catalogue</h1><p>The catalogue lists the Sequoia bench with order code WREN-6202 and the matching table.</p></article></body></html>';
+      return Buffer.from(page.replace('PAD', 'x'.repeat(bytes - page.length + 3)));
+    };
+
+    await page.getByLabel('File', { exact: true }).setInputFiles({ name: 'catalogue.html', mimeType: 'text/html', buffer: htmlOf(550_000) });
+    await upload.getByRole('button', { name: 'Upload' }).click();
+    await page.getByText('Added “Garden furniture catalogue”').waitFor();
+    const row = await waitReady(page, 'Garden furniture catalogue');
+    await expect(row.textContent()).resolves.toContain('html');
+
+    // Over the chat server's limit, within the dashboard's: the server's refusal, in the form.
+    await page.getByLabel('File', { exact: true }).setInputFiles({ name: 'big.html', mimeType: 'text/html', buffer: htmlOf(700_000) });
+    await upload.getByRole('button', { name: 'Upload' }).click();
+    const refusal = upload.getByRole('alert');
+    await refusal.getByText('That file is too large.').waitFor();
+    await expect(refusal.textContent()).resolves.toContain(`${SERVER_FILE_LIMIT}-byte limit`);
+
+    // Over the dashboard's own limit: the browser refuses it before sending anything…
+    const uploads = () => server.logs.filter((line) => line.includes('/v1/admin/knowledge/files')).length;
+    const uploadsBefore = uploads();
+    expect(uploadsBefore).toBeGreaterThan(0);
+    const huge = { name: 'huge.html', mimeType: 'text/html', buffer: htmlOf(900_000) };
+    await page.getByLabel('File', { exact: true }).setInputFiles(huge);
+    await upload.getByRole('button', { name: 'Upload' }).click();
+    await refusal.getByText(`the limit is ${DASHBOARD_FILE_LIMIT.toLocaleString('en')} bytes`, { exact: false }).waitFor();
+    await page.close();
+
+    // …and without JavaScript the dashboard refuses it, without passing a byte on to the chat server.
+    const plain = await signedInContext({ javaScriptEnabled: false });
+    const form = await knowledgePage(plain);
+    await form.getByLabel('File', { exact: true }).setInputFiles(huge);
+    await form.locator('form[action="?/upload"]').getByRole('button', { name: 'Upload' }).click();
+    await form.getByText(`larger than the ${DASHBOARD_FILE_LIMIT.toLocaleString('en')}-byte limit`, { exact: false }).waitFor();
+    await form.getByText('That file is too large.').waitFor();
+    expect(uploads()).toBe(uploadsBefore);
+    await plain.close();
   });
 });

@@ -8,6 +8,7 @@ import { treaty } from '@elysiajs/eden';
 import type { knowledgeRoutes } from '../../../../server/src/knowledge/routes.ts';
 import { isSourceId, type KnowledgeOverview, type KnowledgeSource } from '../knowledge.ts';
 import { AdminApiError } from './admin-api.ts';
+import { relay } from './request-body.ts';
 
 export interface KnowledgeApi {
   list(): Promise<KnowledgeOverview>;
@@ -95,12 +96,14 @@ export function createKnowledgeApi({
       const headers: Record<string, string> = { 'x-admin-api-key': adminKey };
       if (contentType) headers['content-type'] = contentType;
       if (contentLength && /^\d{1,15}$/.test(contentLength)) headers['content-length'] = contentLength;
+      // The server may answer (refuse) before the whole body has arrived: the rest is read and dropped afterwards.
+      const relayed = relay(body);
       let response: Response;
       try {
         response = await fetch(`${baseUrl}/v1/admin/knowledge/files`, {
           method: 'POST',
           headers,
-          body,
+          body: relayed.stream,
           // A stream body must say so; the browser's bytes go on as they arrive.
           duplex: 'half',
           signal: AbortSignal.timeout(uploadTimeoutMs),
@@ -109,6 +112,8 @@ export function createKnowledgeApi({
         // The dashboard's own body limit errors the stream it passes on: say which limit, not "unreachable".
         if (isPayloadTooLarge(cause)) throw new AdminApiError(413, 'body_too_large', 'The file is larger than the dashboard accepts (BODY_SIZE_LIMIT).');
         throw unreachable(baseUrl, cause);
+      } finally {
+        await relayed.discardRest();
       }
       const reply = (await response.json().catch(() => null)) as unknown;
       if (!response.ok) throw refusal(response.status, reply);

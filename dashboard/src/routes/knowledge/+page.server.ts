@@ -1,15 +1,17 @@
 import { fail } from '@sveltejs/kit';
 import { AdminApiError } from '#lib/server/admin-api.ts';
+import { checkBody, UPLOAD_ENVELOPE_BYTES } from '#lib/server/body-limit.ts';
+import { discard } from '#lib/server/request-body.ts';
 import { parseSourceForm, parseTextForm, parseUrlForm, refusal, refusalStatus, type KnowledgeFormName, type KnowledgeFormResult, type KnowledgeFormValues } from '#lib/knowledge-forms.ts';
 import type { KnowledgeSource } from '#lib/knowledge.ts';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals }) => {
   try {
-    return { overview: await locals.deps.knowledge.list(), problem: null };
+    return { overview: await locals.deps.knowledge.list(), problem: null, maxFileBytes: locals.deps.config.knowledgeMaxFileBytes };
   } catch (cause) {
     // The page stays usable (and keeps polling) while the chat server is away: say so instead of an error page.
-    if (cause instanceof AdminApiError) return { overview: null, problem: refusal(cause.code, cause.message) };
+    if (cause instanceof AdminApiError) return { overview: null, problem: refusal(cause.code, cause.message), maxFileBytes: locals.deps.config.knowledgeMaxFileBytes };
     throw cause;
   }
 };
@@ -34,6 +36,14 @@ const added = (form: KnowledgeFormName, source: KnowledgeSource): KnowledgeFormR
 export const actions: Actions = {
   // The browser's multipart body goes on to the admin API as it arrives: the dashboard never holds the file.
   upload: async ({ request, locals }) => {
+    const limit = locals.deps.config.knowledgeMaxFileBytes;
+    const size = checkBody('POST', request.headers, limit + UPLOAD_ENVELOPE_BYTES);
+    if (!size.ok) {
+      // Read (and drop) a body of a plausible size so the browser, still sending it, gets to see the refusal.
+      await discard(request.body, Number(request.headers.get('content-length')), 4 * limit);
+      const sentence = size.status === 413 ? `The file is larger than the ${limit.toLocaleString('en')}-byte limit (KNOWLEDGE_MAX_FILE_BYTES).` : size.message;
+      return fail(size.status, { form: 'file', ok: false, refusal: refusal(size.status === 413 ? 'file_too_large' : size.code, sentence) } satisfies KnowledgeFormResult);
+    }
     if (!request.body) return fail(400, { form: 'file', ok: false, refusal: refusal('missing_file') } satisfies KnowledgeFormResult);
     const body = request.body;
     const headers = { contentType: request.headers.get('content-type'), contentLength: request.headers.get('content-length') };
