@@ -264,7 +264,6 @@ describe('knowledge base, from the dashboard to a cited answer', () => {
     await page.getByText(`Added “${SHIPPING.title}”`).waitFor();
     await waitReady(page, SHIPPING.title);
     await page.getByText('3 sources · 3 ready').waitFor();
-    await page.screenshot({ path: join(SCREENSHOTS, 'dashboard-knowledge.png'), fullPage: true });
     await page.close();
 
     const chat = await openWidget();
@@ -293,6 +292,7 @@ describe('knowledge base, from the dashboard to a cited answer', () => {
     expect(await warranty.textContent()).toContain('Warranty › Claiming');
     // The visitor's message has no passages.
     expect(await page.locator('li.message.user details.retrieved').count()).toBe(0);
+    await page.screenshot({ path: join(SCREENSHOTS, 'dashboard-thread-passages.png'), fullPage: true });
     await page.close();
   });
 
@@ -386,25 +386,8 @@ describe('knowledge base, from the dashboard to a cited answer', () => {
     await chat.context.close();
   });
 
-  it('shows indexing progress live (n of N chunks) and a failed source with its reason', async () => {
+  it('shows a failed source with its reason, and indexing progress live (n of N chunks)', async () => {
     const page = await knowledgePage();
-    const steps = Array.from({ length: 6 }, (_, i) => `## Step ${i + 1}\n\nStep ${i + 1} of caring for the Nimbus planter: water it lightly and turn it a quarter.`);
-    server.fakeLlm.embeddings.delayMs = 400;
-    try {
-      await page.getByLabel('File', { exact: true }).setInputFiles({ name: 'nimbus.md', mimeType: 'text/markdown', buffer: Buffer.from(`# Nimbus planter care\n\n${steps.join('\n\n')}`) });
-      await page.getByRole('button', { name: 'Upload' }).click();
-      const row = sourceRow(page, 'Nimbus planter care');
-      // The page polls on its own: the owner sees the run advance without reloading.
-      await row.getByText(/^\d of 6 chunks$/).waitFor();
-      expect(await row.locator('.state').textContent()).toContain('Indexing');
-      expect(await row.locator('progress').count()).toBe(1);
-      await row.locator('.state').getByText('Ready', { exact: true }).waitFor();
-      expect(await row.locator('progress').count()).toBe(0);
-      await expect(row.locator('dt:has-text("Chunks") + dd').textContent()).resolves.toBe('6');
-    } finally {
-      server.fakeLlm.embeddings.delayMs = 0;
-    }
-
     server.fakeLlm.embeddings.failStatus = 503;
     try {
       const form = page.locator('form[action="?/text"]');
@@ -416,6 +399,27 @@ describe('knowledge base, from the dashboard to a cited answer', () => {
       await expect(row.locator('.detail').textContent()).resolves.toContain('embeddings server could not be reached');
     } finally {
       server.fakeLlm.embeddings.failStatus = null;
+    }
+
+    const steps = Array.from({ length: 6 }, (_, i) => `## Step ${i + 1}\n\nStep ${i + 1} of caring for the Nimbus planter: water it lightly and turn it a quarter.`);
+    server.fakeLlm.embeddings.delayMs = 400;
+    try {
+      await page.getByLabel('File', { exact: true }).setInputFiles({ name: 'nimbus.md', mimeType: 'text/markdown', buffer: Buffer.from(`# Nimbus planter care\n\n${steps.join('\n\n')}`) });
+      await page.getByRole('button', { name: 'Upload' }).click();
+      const row = sourceRow(page, 'Nimbus planter care');
+      // The page polls on its own: the owner sees the run advance without reloading.
+      await row.getByText(/^\d of 6 chunks$/).waitFor();
+      expect(await row.locator('.state').textContent()).toContain('Indexing');
+      expect(await row.locator('progress').count()).toBe(1);
+      await page.screenshot({ path: join(SCREENSHOTS, 'dashboard-knowledge.png'), fullPage: true });
+      await page.emulateMedia({ colorScheme: 'dark' });
+      await page.screenshot({ path: join(SCREENSHOTS, 'dashboard-knowledge-dark.png'), fullPage: true });
+      await page.emulateMedia({ colorScheme: 'light' });
+      await row.locator('.state').getByText('Ready', { exact: true }).waitFor();
+      expect(await row.locator('progress').count()).toBe(0);
+      await expect(row.locator('dt:has-text("Chunks") + dd').textContent()).resolves.toBe('6');
+    } finally {
+      server.fakeLlm.embeddings.delayMs = 0;
     }
     await page.close();
   });
