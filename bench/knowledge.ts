@@ -134,12 +134,14 @@ export interface RetrievalTimeRow {
   chunks: number;
   dimensions: number;
   hybrid: Summary;
+  /** CPU time of the same hybrid retrievals: what the machine's other load cannot inflate. */
+  hybridCpu: Summary;
   text: Summary;
   vector: Summary;
   buildSeconds: number;
 }
 
-async function fillStore(store: KnowledgeStore, total: number, dimensions: number): Promise<void> {
+export async function fillStore(store: KnowledgeStore, total: number, dimensions: number): Promise<void> {
   const words = docWords();
   const next = random(11);
   const perSource = 5000;
@@ -169,21 +171,28 @@ export async function measureRetrievalTime(levels: number[], samples: number, di
       await fillStore(store, level - filled, dimensions);
       filled = level;
       const buildSeconds = (performance.now() - started) / 1000;
-      const time = async (run: (i: number) => Promise<unknown>) => {
+      const timeBoth = async (run: (i: number) => Promise<unknown>) => {
         for (let i = 0; i < 20; i++) await run(i); // warm-up: statements prepared, pages cached
-        const taken: number[] = [];
+        const wall: number[] = [];
+        const cpu: number[] = [];
         for (let i = 0; i < samples; i++) {
+          const c0 = process.cpuUsage();
           const t0 = performance.now();
           await run(i);
-          taken.push(performance.now() - t0);
+          wall.push(performance.now() - t0);
+          const used = process.cpuUsage(c0);
+          cpu.push((used.user + used.system) / 1000);
         }
-        return summarize(taken);
+        return { wall: summarize(wall), cpu: summarize(cpu) };
       };
+      const time = async (run: (i: number) => Promise<unknown>) => (await timeBoth(run)).wall;
+      const hybrid = await timeBoth((i) => retriever.retrieve(questions[i % questions.length]!));
       rows.push({
         chunks: level,
         dimensions,
         buildSeconds,
-        hybrid: await time((i) => retriever.retrieve(questions[i % questions.length]!)),
+        hybrid: hybrid.wall,
+        hybridCpu: hybrid.cpu,
         text: await time((i) => store.searchText(questions[i % questions.length]!, 20)),
         vector: await time((i) => store.searchVector(vectors[i % vectors.length]!, 20)),
       });
@@ -197,12 +206,13 @@ export async function measureRetrievalTime(levels: number[], samples: number, di
 export function retrievalTimeTable(rows: RetrievalTimeRow[]): Table {
   return {
     title: 'Retrieval time added to a chat turn (SQLite, in process)',
-    columns: ['Chunks', 'Vector size', 'Hybrid p50', 'Hybrid p99', 'BM25 alone p50 / p99', 'Vector alone p50 / p99', 'Build'],
+    columns: ['Chunks', 'Vector size', 'Hybrid p50', 'Hybrid p99', 'Hybrid CPU p50 / p99', 'BM25 alone p50 / p99', 'Vector alone p50 / p99', 'Build'],
     rows: rows.map((r) => [
       r.chunks.toLocaleString('en'),
       String(r.dimensions),
       ms(r.hybrid.p50, 2),
       ms(r.hybrid.p99, 2),
+      `${ms(r.hybridCpu.p50, 2)} / ${ms(r.hybridCpu.p99, 2)}`,
       `${ms(r.text.p50, 2)} / ${ms(r.text.p99, 2)}`,
       `${ms(r.vector.p50, 2)} / ${ms(r.vector.p99, 2)}`,
       `${r.buildSeconds.toFixed(0)} s`,
@@ -210,7 +220,8 @@ export function retrievalTimeTable(rows: RetrievalTimeRow[]): Table {
     notes: [
       `Hybrid = what a chat turn runs before calling the model: "any ready source?", BM25 top 20 (FTS5) and vector top 20 (sqlite-vec, exact cosine) side by side, reciprocal rank fusion, token cap. ${rows[0]?.hybrid.count ?? 0} questions per level after 20 warm-up ones.`,
       'The question\'s embedding is computed in process here; with a real embeddings server its round trip comes on top (and is bounded by KNOWLEDGE_EMBEDDING_TIMEOUT_MS, after which the turn goes on with BM25 alone).',
-      'Chunks are synthetic passages of 60–120 words drawn from the vocabulary of the shipped docs; sqlite-vec scans every vector (no approximate index), so the vector part grows with chunks × dimensions.',
+      'Chunks are synthetic passages of 60–120 words drawn from the vocabulary of the shipped docs. Vector search: above 2,000 vectors an in-memory sign-bit index picks max(200, 10 × k) candidates, which sqlite-vec\'s exact cosine distance re-ranks; below, an exact scan. Full-text search: above 5,000 chunks, words found in more than 2% of them are left out (and at most the 5 rarest kept) of the query (low IDF, most of the cost).',
+      'Wall times share 2 cores with the load generator and other work on the machine (load average in the header); CPU time is this process\'s own work per retrieval.',
     ],
   };
 }
@@ -221,7 +232,7 @@ export function retrievalTimeGoal(rows: RetrievalTimeRow[]): GoalCheck {
   const p99 = row.hybrid.p99;
   return {
     goal: 'Retrieval: < 10 ms p99 added at 100,000 chunks',
-    measured: `${ms(p99, 2)} at ${row.chunks.toLocaleString('en')} chunks (${row.dimensions}-d vectors)`,
+    measured: `${ms(p99, 2)} wall (CPU ${ms(row.hybridCpu.p99, 2)}) at ${row.chunks.toLocaleString('en')} chunks (${row.dimensions}-d vectors)`,
     met: row.chunks === 100_000 ? p99 < 10 : null,
     margin: p99 < 10 ? `${(10 - p99).toFixed(2)} ms under` : `${(p99 - 10).toFixed(2)} ms over (${(p99 / 10).toFixed(1)}× the limit)`,
   };
