@@ -121,7 +121,7 @@ export function indexingTable(result: IndexingResult): Table {
     columns: ['Chunks', 'Batch size', 'Embedding requests', 'Time', 'Chunks/s', 'Ceiling set by the embeddings server'],
     rows: [[String(result.chunks), String(result.batchSize), String(result.batches), `${result.seconds.toFixed(2)} s`, rate.toFixed(0), `${ceiling.toFixed(0)} chunks/s (${((rate / ceiling) * 100).toFixed(0)}% reached)`]],
     notes: [
-      'From adding the source to `ready`: chunking, one `/v1/embeddings` request per batch (the fake server waits 50 ms, then answers hashed-word vectors), staging each batch in SQLite, and the final atomic publish into FTS5 + sqlite-vec.',
+      'From adding the source to `ready`: chunking, one `/v1/embeddings` request per batch (the fake server waits 50 ms, then answers hashed-word vectors), staging each batch in SQLite, and the final atomic publish into FTS5 and the vector table.',
       'Batches are sent one after another, so the ceiling is batch size ÷ 50 ms; what is left is the server\'s own work per batch.',
     ],
   };
@@ -218,9 +218,9 @@ export function retrievalTimeTable(rows: RetrievalTimeRow[]): Table {
       `${r.buildSeconds.toFixed(0)} s`,
     ]),
     notes: [
-      `Hybrid = what a chat turn runs before calling the model: "any ready source?", BM25 top 20 (FTS5) and vector top 20 (sqlite-vec, exact cosine) side by side, reciprocal rank fusion, token cap. ${rows[0]?.hybrid.count ?? 0} questions per level after 20 warm-up ones.`,
+      `Hybrid = what a chat turn runs before calling the model: "any ready source?", BM25 top 20 (FTS5) and vector top 20 (cosine) one after the other in the same thread, reciprocal rank fusion, token cap. ${rows[0]?.hybrid.count ?? 0} questions per level after 20 warm-up ones.`,
       'The question\'s embedding is computed in process here; with a real embeddings server its round trip comes on top (and is bounded by KNOWLEDGE_EMBEDDING_TIMEOUT_MS, after which the turn goes on with BM25 alone).',
-      'Chunks are synthetic passages of 60–120 words drawn from the vocabulary of the shipped docs. Vector search: above 2,000 vectors an in-memory sign-bit index picks max(200, 10 × k) candidates, which sqlite-vec\'s exact cosine distance re-ranks; below, an exact scan. Full-text search: above 5,000 chunks, words found in more than 2% of them are left out (and at most the 5 rarest kept) of the query (low IDF, most of the cost).',
+      'Chunks are synthetic passages of 60–120 words drawn from the vocabulary of the shipped docs. Vector search: above 2,000 vectors an in-memory sign-bit index picks max(200, 10 × k) candidates, which sqlite-vec\'s exact cosine distance re-ranks; below, an exact scan. Full-text search: above 5,000 chunks, the query keeps at most the 5 rarest words and leaves out those found in more than 2% of chunks (low IDF, but most of the cost); a question of only common words searches for all of its 3 rarest.',
       'Wall times share 2 cores with the load generator and other work on the machine (load average in the header); CPU time is this process\'s own work per retrieval.',
     ],
   };
