@@ -240,3 +240,50 @@ describe('knowledge fetcher without the loopback switch', () => {
     }
   });
 });
+
+describe('knowledge base on Convex (the real functions behind the fake deployment)', () => {
+  it('indexes an upload, cites it, and stops citing it once deleted', async () => {
+    const { configureDeploymentSecret, FAKE_CONVEX_SECRET, startFakeConvex } = await import('./support/fake-convex.ts');
+    const { createConvexKnowledgeStore } = await import('../src/knowledge/store/convex.ts');
+    const restore = configureDeploymentSecret();
+    const deployment = await startFakeConvex();
+    const onConvex = await startTestServer({
+      fakeLlm,
+      env: NO_LIMITS_ENV,
+      knowledgeStore: createConvexKnowledgeStore({ url: deployment.url, secret: FAKE_CONVEX_SECRET }),
+    });
+    try {
+      const response = await upload(onConvex, 'handbook.md', HANDBOOK);
+      expect(response.status).toBe(202);
+      const source = await settled(onConvex, ((await response.json()) as KnowledgeSource).id);
+      expect(source).toMatchObject({ status: 'ready', title: 'Acme handbook' });
+      const askConvex = async () =>
+        ((await (await onConvex.post('/v1/chat', { sessionId: crypto.randomUUID(), message: 'How long can I return the purple teapot?' })).json()) as { sources: Array<{ title: string }> }).sources;
+      expect((await askConvex()).map((s) => s.title)).toEqual(['Acme handbook']);
+      expect(deployment.calls.some((call) => call.kind === 'action' && call.path === 'knowledge:searchVector')).toBe(true);
+
+      await onConvex.admin(`/v1/admin/knowledge/${source.id}`, { method: 'DELETE' });
+      expect(await askConvex()).toEqual([]);
+    } finally {
+      await onConvex.stop();
+      await deployment.stop();
+      restore();
+    }
+  });
+});
+
+describe('KNOWLEDGE_MODE=off', () => {
+  it('refuses new sources and retrieves nothing', async () => {
+    const off = await startTestServer({ fakeLlm, env: { ...NO_LIMITS_ENV, KNOWLEDGE_MODE: 'off' } });
+    try {
+      const refused = await postJson(off, '/v1/admin/knowledge/texts', { title: 'T', text: 'Some text.' });
+      expect(refused.status).toBe(409);
+      expect(await refused.json()).toMatchObject({ code: 'knowledge_disabled' });
+      const reply = (await (await off.post('/v1/chat', { sessionId: crypto.randomUUID(), message: 'hello' })).json()) as { sources: unknown[] };
+      expect(reply.sources).toEqual([]);
+      expect((await (await off.admin('/v1/admin/knowledge')).json()) as object).toMatchObject({ mode: 'off', sources: [] });
+    } finally {
+      await off.stop();
+    }
+  });
+});
