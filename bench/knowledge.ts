@@ -12,7 +12,7 @@ import { chunkDocuments, searchableText, type Chunk } from '../server/src/knowle
 import { createOpenAiEmbedder, type Embedder } from '../server/src/knowledge/embedder.ts';
 import { firstHeading, markdownText } from '../server/src/knowledge/extract-text.ts';
 import { createFetcher } from '../server/src/knowledge/fetcher.ts';
-import { createIndexer } from '../server/src/knowledge/indexer.ts';
+import { createIndexer, EMBED_AHEAD } from '../server/src/knowledge/indexer.ts';
 import { createRetriever } from '../server/src/knowledge/retriever.ts';
 import { openSqliteKnowledgeStore } from '../server/src/knowledge/store/sqlite.ts';
 import type { ChunkHit, KnowledgeStore } from '../server/src/knowledge/store/types.ts';
@@ -115,14 +115,14 @@ export async function measureIndexing(options: { chunks: number; batchSize: numb
 
 export function indexingTable(result: IndexingResult): Table {
   const rate = result.chunks / result.seconds;
-  const ceiling = (result.batchSize / result.delayMs) * 1000;
+  const ceiling = ((EMBED_AHEAD * result.batchSize) / result.delayMs) * 1000;
   return {
     title: 'Knowledge indexing rate (SQLite, embeddings server answering in 50 ms per batch)',
     columns: ['Chunks', 'Batch size', 'Embedding requests', 'Time', 'Chunks/s', 'Ceiling set by the embeddings server'],
     rows: [[String(result.chunks), String(result.batchSize), String(result.batches), `${result.seconds.toFixed(2)} s`, rate.toFixed(0), `${ceiling.toFixed(0)} chunks/s (${((rate / ceiling) * 100).toFixed(0)}% reached)`]],
     notes: [
       'From adding the source to `ready`: chunking, one `/v1/embeddings` request per batch (the fake server waits 50 ms, then answers hashed-word vectors), staging each batch in SQLite, and the final atomic publish into FTS5 and the vector table.',
-      'Batches are sent one after another, so the ceiling is batch size ÷ 50 ms; what is left is the server\'s own work per batch.',
+      `Up to ${EMBED_AHEAD} embedding requests are in flight while batches are staged in order, so the ceiling is ${EMBED_AHEAD} × batch size ÷ 50 ms; below it, the server's own work per batch (JSON decoding of the vectors, SQLite writes) is what limits the rate (the fake embeddings server runs in the same process and shares its core). With one request at a time (the first version) the same run gave 762 chunks/s.`,
     ],
   };
 }

@@ -37,6 +37,9 @@ export interface Indexer {
 
 class Overtaken extends Error {}
 
+/** Embedding requests in flight per job: overlaps the model server's latency without flooding it. */
+export const EMBED_AHEAD = 4;
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function createIndexer(deps: IndexerDeps): Indexer {
@@ -93,19 +96,37 @@ export function createIndexer(deps: IndexerDeps): Indexer {
       return;
     }
     await store.startIndexing(id, generation, chunks.length, now());
-    for (let start = job.stagedCount; start < chunks.length; start += batchSize) {
-      if (stopped) return;
+    // Up to EMBED_AHEAD embedding requests in flight while batches are staged in order, so the model server's
+    // latency overlaps instead of adding up; staging stays sequential, which is what a resume relies on.
+    type Embedded = { batch: typeof chunks; vectors: Array<Float32Array | null> };
+    const embedAt = (start: number): Promise<Embedded> => {
       const batch = chunks.slice(start, start + batchSize);
-      let vectors: Array<Float32Array | null>;
+      const done = embedder ? embedWithRetry(batch.map(searchableText)).then((vectors) => ({ batch, vectors })) : Promise.resolve({ batch, vectors: batch.map(() => null) });
+      done.catch(() => {}); // a request still in flight when the job stops must not become an unhandled rejection
+      return done;
+    };
+    let next = job.stagedCount;
+    const inFlight: Array<Promise<Embedded>> = [];
+    const refill = () => {
+      while (inFlight.length < EMBED_AHEAD && next < chunks.length) {
+        inFlight.push(embedAt(next));
+        next += batchSize;
+      }
+    };
+    refill();
+    while (inFlight.length > 0) {
+      if (stopped) return;
+      let embedded: Embedded;
       try {
-        vectors = embedder ? await embedWithRetry(batch.map(searchableText)) : batch.map(() => null);
+        embedded = await inFlight.shift()!;
       } catch (error) {
         if (stopped) return;
         logger.error('indexing failed: embeddings server', { sourceId: id, error: String(error) });
         await store.failSource(id, generation, `The embeddings server could not be reached (${String(error).slice(0, 200)}). Try "re-fetch" or add the source again.`, now());
         return;
       }
-      const staged = await store.stageChunks(id, generation, batch.map((chunk, i) => ({ ...chunk, embedding: vectors[i]! })), now());
+      refill();
+      const staged = await store.stageChunks(id, generation, embedded.batch.map((chunk, i) => ({ ...chunk, embedding: embedded.vectors[i]! })), now());
       if (staged === 0) throw new Overtaken();
     }
     try {
