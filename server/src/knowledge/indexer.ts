@@ -37,6 +37,9 @@ export interface Indexer {
 
 class Overtaken extends Error {}
 
+/** Sitemap pages fetched at once: a slow site does not take pages × timeout, nor is it flooded. */
+const PAGE_FETCHES = 4;
+
 /** Embedding requests in flight per job: overlaps the model server's latency without flooding it. */
 export const EMBED_AHEAD = 4;
 
@@ -64,21 +67,28 @@ export function createIndexer(deps: IndexerDeps): Indexer {
     }
   }
 
+  /** Fetches a sitemap's pending pages, PAGE_FETCHES at a time; returns the first failure's reason, if any. */
   async function fetchPages(id: string): Promise<string | null> {
     const job = await store.loadJob(id);
     if (!job) throw new Overtaken();
     let firstFailure: string | null = null;
-    for (const page of job.pendingPages) {
-      if (stopped) return firstFailure;
-      try {
-        const resource = await fetcher.fetch(page.url, { sameSiteAs: job.source.url ?? page.url });
-        await store.settlePage(id, job.generation, page.ord, await extractFetched(resource), null);
-      } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        firstFailure ??= reason;
-        await store.settlePage(id, job.generation, page.ord, null, reason);
+    const queue = [...job.pendingPages];
+    let gone = false;
+    const worker = async () => {
+      for (let page = queue.shift(); page && !stopped && !gone; page = queue.shift()) {
+        try {
+          const resource = await fetcher.fetch(page.url, { sameSiteAs: job.source.url ?? page.url });
+          await store.settlePage(id, job.generation, page.ord, await extractFetched(resource), null);
+        } catch (error) {
+          const reason = error instanceof Error ? error.message : String(error);
+          firstFailure ??= reason;
+          await store.settlePage(id, job.generation, page.ord, null, reason);
+        }
+        // A source deleted meanwhile: stop fetching pages nobody will index.
+        if (!(await store.getSource(id))) gone = true;
       }
-    }
+    };
+    await Promise.all(Array.from({ length: PAGE_FETCHES }, worker));
     return firstFailure;
   }
 

@@ -344,7 +344,9 @@ export function openSqliteKnowledgeStore(path: string): KnowledgeStore {
 
     async publish(id, generation, now) {
       const change = db.transaction(() => {
-        if (!isCurrent(id, generation)) return null;
+        const row = isCurrent(id, generation);
+        // Already published (a second worker, or a repeat): the staged rows are gone, so doing it again would empty it.
+        if (!row || row.status === 'ready') return null;
         const removed = removeLiveChunks(id);
         const staged = db
           .query<{ ord: number; title: string; url: string | null; heading_path: string; text: string; embedding: Uint8Array | null }, [string, number]>(
