@@ -279,6 +279,8 @@ export const publish = mutation({
     requireServerSecret(secret);
     const source = await currentSource(ctx, id, generation);
     if (!source) return false;
+    // Already published (another server instance ran the same job): nothing to swap, and the live rows must stay.
+    if (source.liveGeneration === generation) return source.status === 'ready';
     if (source.liveGeneration !== null) await ctx.db.insert('knowledgePurges', { sourceId: id, generation: source.liveGeneration });
     await ctx.db.patch(source._id, {
       status: 'ready',

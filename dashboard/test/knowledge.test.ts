@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'bun:test';
 import { KNOWLEDGE_ERROR_CODES } from '../../server/src/knowledge/errors.ts';
-import { canRefetch, httpHref, isBusy, isSourceId, refusalHeadline, sourceState } from '../src/lib/knowledge.ts';
+import { canRefetch, isBusy, isSourceId, refusalHeadline, sourceState } from '../src/lib/knowledge.ts';
 import { parseSourceForm, parseTextForm, parseUrlForm, refusal, refusalStatus } from '../src/lib/knowledge-forms.ts';
 
 const source = (fields: Partial<Parameters<typeof sourceState>[0]> = {}) => ({
@@ -48,16 +48,10 @@ describe('source state', () => {
   });
 });
 
-describe('ids and links', () => {
+describe('source ids', () => {
   it('accepts the ids the server makes and nothing that could change an API path', () => {
     for (const id of ['0f8fbe6c-1f07-4a49-9b7e-5d7c3f1c2a10', 'k57b3f0g2m9x0n8c7v6b5n4m3', 'a']) expect(isSourceId(id)).toBe(true);
     for (const id of ['', '../export', 'a/b', 'a?b', 'a#b', '%2e%2e', 'a b', 'x'.repeat(65), 42, null]) expect(isSourceId(id)).toBe(false);
-  });
-
-  it('links http(s) URLs only', () => {
-    expect(httpHref('https://docs.example/a?b=1')).toBe('https://docs.example/a?b=1');
-    expect(httpHref('http://127.0.0.1:8080/')).toBe('http://127.0.0.1:8080/');
-    for (const url of ['javascript:alert(1)', 'data:text/html,x', 'file:///etc/passwd', 'not a url', '', null, undefined]) expect(httpHref(url)).toBeNull();
   });
 });
 

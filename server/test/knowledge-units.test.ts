@@ -176,7 +176,8 @@ describe('extraction', () => {
 
 describe('full-text query and test embedder', () => {
   it('turns any question into quoted OR terms, never FTS5 syntax', () => {
-    expect(toFtsAnyQuery('How do I "reset" NEAR(password)*?')).toBe('"how" OR "do" OR "reset" OR "near" OR "password"');
+    expect(toFtsAnyQuery('How do I "reset" NEAR(password)*?')).toBe('"reset" OR "near" OR "password"');
+    expect(toFtsAnyQuery('What is it?')).toBe('"what" OR "is" OR "it"');
     expect(toFtsAnyQuery('?!')).toBeNull();
   });
 
@@ -185,5 +186,34 @@ describe('full-text query and test embedder', () => {
     const q = hashEmbedding('refund policy for returns');
     expect(dot(q, hashEmbedding('Our refund policy covers returns'))).toBeGreaterThan(dot(q, hashEmbedding('Shipping times to Europe')));
     expect(Math.hypot(...q)).toBeCloseTo(1, 6);
+  });
+});
+
+describe('binary (sign-bit) vector index', () => {
+  const { BinaryIndex } = require('../src/knowledge/store/binary-index.ts') as typeof import('../src/knowledge/store/binary-index.ts');
+  const v = (...xs: number[]) => Float32Array.from(xs);
+
+  it('returns the entries with the fewest differing signs first, and forgets removed ones', () => {
+    const index = new BinaryIndex(4);
+    index.add(1, v(1, 1, 1, 1));
+    index.add(2, v(1, 1, -1, -1));
+    index.add(3, v(-1, -1, -1, -1));
+    index.add(4, v(1, 1, 1, -1));
+    expect(index.nearest(v(0.9, 0.5, 0.2, 0.1), 2)).toEqual([1, 4]);
+    index.remove([1]);
+    expect(index.nearest(v(0.9, 0.5, 0.2, 0.1), 2)).toEqual([4, 2]);
+    expect(index.count).toBe(3);
+    index.add(4, v(-1, -1, -1, 1)); // re-adding replaces
+    expect(index.count).toBe(3);
+    expect(index.nearest(v(1, 1, 1, 1), 1)).toEqual([2]);
+  });
+
+  it('grows past its first capacity and keeps every id findable', () => {
+    // Dense vectors, as embedding models give: the stored vector itself is its own nearest entry.
+    const dense = (id: number) => Float32Array.from({ length: 64 }, (_, i) => Math.sin(id * 7.3 + i * 1.7 + id * i * 0.01));
+    const big = new BinaryIndex(64);
+    for (let id = 0; id < 3000; id++) big.add(id, dense(id));
+    expect(big.count).toBe(3000);
+    expect(big.nearest(dense(1234), 1)).toEqual([1234]);
   });
 });

@@ -1,6 +1,6 @@
 /**
- * The knowledge base as the dashboard shows it: what a source's state reads as, which URLs may become links, which
- * ids may name a source, and the headline for each refusal the admin API can answer. Pure; used on both sides.
+ * The knowledge base as the dashboard shows it: what a source's state reads as, which ids may name a source, and the
+ * headline for each refusal the admin API can answer. Pure; used on both sides (links: links.ts).
  */
 import type { KnowledgeErrorCode } from '../../../server/src/knowledge/errors.ts';
 import type { KnowledgeSource } from '../../../server/src/knowledge/schemas.ts';
@@ -22,17 +22,6 @@ const SOURCE_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 export function isSourceId(value: unknown): value is string {
   return typeof value === 'string' && SOURCE_ID.test(value);
-}
-
-/** Only http(s) URLs become an `href`: a stored URL or a passage's link is shown as text otherwise. */
-export function httpHref(value: string | null | undefined): string | null {
-  if (!value) return null;
-  try {
-    const url = new URL(value);
-    return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : null;
-  } catch {
-    return null;
-  }
 }
 
 export type StateTone = 'neutral' | 'accent' | 'success' | 'danger';

@@ -94,5 +94,6 @@ export async function extractFetched(resource: { url: string; contentType: strin
     }
   }
   if (!text.trim()) throw knowledgeError.emptyText(url);
-  return { title: title ?? new URL(url).pathname, url, text };
+  const pageTitle = (title ?? new URL(url).pathname).slice(0, 200);
+  return { title: pageTitle, url, text };
 }

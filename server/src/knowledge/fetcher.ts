@@ -6,6 +6,7 @@
  */
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
+import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import { isAllowedAddress, classifyAddress } from './address-policy.ts';
 import { KnowledgeError, knowledgeError } from './errors.ts';
 
@@ -51,7 +52,8 @@ export function sameSite(a: URL, b: URL): boolean {
   return host(a) === host(b);
 }
 
-async function checkHost(url: URL, resolve: Resolve, allowLoopback: boolean): Promise<void> {
+/** Resolves the host and returns the address to connect to, refusing when any of its addresses is not allowed. */
+async function checkHost(url: URL, resolve: Resolve, allowLoopback: boolean): Promise<string> {
   const hostname = url.hostname.replace(/^\[|\]$/g, '');
   let addresses: string[];
   if (isIP(hostname)) addresses = [hostname];
@@ -68,6 +70,28 @@ async function checkHost(url: URL, resolve: Resolve, allowLoopback: boolean): Pr
   if (refused) {
     throw knowledgeError.urlRefused(`${url.host} resolves to a ${classifyAddress(refused)} address (${refused}); only public addresses are fetched.`);
   }
+  return addresses[0]!;
+}
+
+/**
+ * The request goes to the address that was checked, not to a second DNS answer (DNS rebinding): the URL carries the
+ * IP, the Host header and TLS server name carry the host, and the certificate is checked against the host.
+ */
+function pinnedRequest(url: URL, address: string, signal: AbortSignal): { target: string; init: RequestInit } {
+  const hostname = url.hostname.replace(/^\[|\]$/g, '');
+  const headers: Record<string, string> = {
+    'user-agent': 'OpenChatWidget-KnowledgeFetcher/1.0',
+    accept: 'text/html,application/xhtml+xml,application/xml,text/xml,text/plain,text/markdown,application/pdf;q=0.9,*/*;q=0.5',
+  };
+  const init: RequestInit & { tls?: unknown } = { redirect: 'manual', signal, headers };
+  if (isIP(hostname)) return { target: url.href, init };
+  const pinned = new URL(url.href);
+  pinned.hostname = isIP(address) === 6 ? `[${address}]` : address;
+  headers.host = url.host;
+  if (url.protocol === 'https:') {
+    init.tls = { serverName: hostname, checkServerIdentity: (_: string, cert: PeerCertificate) => checkServerIdentity(hostname, cert) };
+  }
+  return { target: pinned.href, init };
 }
 
 async function readLimited(response: Response, maxBytes: number, url: string): Promise<Uint8Array> {
@@ -105,12 +129,9 @@ export function createFetcher(limits: FetchLimits, resolve: Resolve = systemReso
       const signal = AbortSignal.timeout(limits.timeoutMs);
       try {
         for (let hop = 0; ; hop++) {
-          await checkHost(url, resolve, limits.allowLoopback);
-          const response = await fetch(url.href, {
-            redirect: 'manual',
-            signal,
-            headers: { 'user-agent': 'OpenChatWidget-KnowledgeFetcher/1.0', accept: 'text/html,application/xhtml+xml,application/xml,text/xml,text/plain,text/markdown,application/pdf;q=0.9,*/*;q=0.5' },
-          });
+          const address = await checkHost(url, resolve, limits.allowLoopback);
+          const { target, init } = pinnedRequest(url, address, signal);
+          const response = await fetch(target, init);
           if (response.status >= 300 && response.status < 400 && response.headers.has('location')) {
             await response.body?.cancel();
             if (hop >= limits.maxRedirects) throw knowledgeError.fetchFailed(`${raw} redirects more than ${limits.maxRedirects} times.`);

@@ -37,6 +37,12 @@ export interface Indexer {
 
 class Overtaken extends Error {}
 
+/** Sitemap pages fetched at once: a slow site does not take pages × timeout, nor is it flooded. */
+const PAGE_FETCHES = 4;
+
+/** Embedding requests in flight per job: overlaps the model server's latency without flooding it. */
+export const EMBED_AHEAD = 4;
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function createIndexer(deps: IndexerDeps): Indexer {
@@ -61,21 +67,28 @@ export function createIndexer(deps: IndexerDeps): Indexer {
     }
   }
 
+  /** Fetches a sitemap's pending pages, PAGE_FETCHES at a time; returns the first failure's reason, if any. */
   async function fetchPages(id: string): Promise<string | null> {
     const job = await store.loadJob(id);
     if (!job) throw new Overtaken();
     let firstFailure: string | null = null;
-    for (const page of job.pendingPages) {
-      if (stopped) return firstFailure;
-      try {
-        const resource = await fetcher.fetch(page.url, { sameSiteAs: job.source.url ?? page.url });
-        await store.settlePage(id, job.generation, page.ord, await extractFetched(resource), null);
-      } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        firstFailure ??= reason;
-        await store.settlePage(id, job.generation, page.ord, null, reason);
+    const queue = [...job.pendingPages];
+    let gone = false;
+    const worker = async () => {
+      for (let page = queue.shift(); page && !stopped && !gone; page = queue.shift()) {
+        try {
+          const resource = await fetcher.fetch(page.url, { sameSiteAs: job.source.url ?? page.url });
+          await store.settlePage(id, job.generation, page.ord, await extractFetched(resource), null);
+        } catch (error) {
+          const reason = error instanceof Error ? error.message : String(error);
+          firstFailure ??= reason;
+          await store.settlePage(id, job.generation, page.ord, null, reason);
+        }
+        // A source deleted meanwhile: stop fetching pages nobody will index.
+        if (!(await store.getSource(id))) gone = true;
       }
-    }
+    };
+    await Promise.all(Array.from({ length: PAGE_FETCHES }, worker));
     return firstFailure;
   }
 
@@ -93,19 +106,37 @@ export function createIndexer(deps: IndexerDeps): Indexer {
       return;
     }
     await store.startIndexing(id, generation, chunks.length, now());
-    for (let start = job.stagedCount; start < chunks.length; start += batchSize) {
-      if (stopped) return;
+    // Up to EMBED_AHEAD embedding requests in flight while batches are staged in order, so the model server's
+    // latency overlaps instead of adding up; staging stays sequential, which is what a resume relies on.
+    type Embedded = { batch: typeof chunks; vectors: Array<Float32Array | null> };
+    const embedAt = (start: number): Promise<Embedded> => {
       const batch = chunks.slice(start, start + batchSize);
-      let vectors: Array<Float32Array | null>;
+      const done = embedder ? embedWithRetry(batch.map(searchableText)).then((vectors) => ({ batch, vectors })) : Promise.resolve({ batch, vectors: batch.map(() => null) });
+      done.catch(() => {}); // a request still in flight when the job stops must not become an unhandled rejection
+      return done;
+    };
+    let next = job.stagedCount;
+    const inFlight: Array<Promise<Embedded>> = [];
+    const refill = () => {
+      while (inFlight.length < EMBED_AHEAD && next < chunks.length) {
+        inFlight.push(embedAt(next));
+        next += batchSize;
+      }
+    };
+    refill();
+    while (inFlight.length > 0) {
+      if (stopped) return;
+      let embedded: Embedded;
       try {
-        vectors = embedder ? await embedWithRetry(batch.map(searchableText)) : batch.map(() => null);
+        embedded = await inFlight.shift()!;
       } catch (error) {
         if (stopped) return;
         logger.error('indexing failed: embeddings server', { sourceId: id, error: String(error) });
         await store.failSource(id, generation, `The embeddings server could not be reached (${String(error).slice(0, 200)}). Try "re-fetch" or add the source again.`, now());
         return;
       }
-      const staged = await store.stageChunks(id, generation, batch.map((chunk, i) => ({ ...chunk, embedding: vectors[i]! })), now());
+      refill();
+      const staged = await store.stageChunks(id, generation, embedded.batch.map((chunk, i) => ({ ...chunk, embedding: embedded.vectors[i]! })), now());
       if (staged === 0) throw new Overtaken();
     }
     try {

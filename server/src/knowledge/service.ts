@@ -26,6 +26,7 @@ export interface KnowledgeServiceDeps {
 type Fetched = { kind: 'url'; title: string; document: SourceDocument } | { kind: 'sitemap'; title: string; pages: string[] };
 
 const MAX_SITEMAP_FILES = 50;
+const MAX_TITLE_CHARS = 200;
 
 export function createKnowledgeService({ config, store, fetcher, indexer, now = Date.now }: KnowledgeServiceDeps) {
   async function fetchUrl(url: string, kind: 'page' | 'sitemap' | undefined): Promise<Fetched> {
@@ -38,6 +39,9 @@ export function createKnowledgeService({ config, store, fetcher, indexer, now = 
     const document = await extractFetched(resource);
     return { kind: 'url', title: document.title, document };
   }
+
+  /** Titles come from headings and <title>s of arbitrary length: cut for lists and citations. */
+  const titleOf = (title: string) => (title.length > MAX_TITLE_CHARS ? `${title.slice(0, MAX_TITLE_CHARS - 1)}…` : title);
 
   async function added(source: KnowledgeSource): Promise<KnowledgeSource> {
     indexer.kick();
@@ -55,7 +59,8 @@ export function createKnowledgeService({ config, store, fetcher, indexer, now = 
 
     async addFile(input: { fileName: string; bytes: Uint8Array; title?: string | null }): Promise<KnowledgeSource> {
       const { format, document } = await extractFile({ ...input, maxBytes: config.maxFileBytes });
-      return added(await store.createSource({ kind: 'file', title: document.title, url: null, format, documents: [document], pendingPages: [], now: now() }));
+      const title = titleOf(document.title);
+      return added(await store.createSource({ kind: 'file', title, url: null, format, documents: [{ ...document, title }], pendingPages: [], now: now() }));
     },
 
     async addText(input: { title: string; text: string }): Promise<KnowledgeSource> {
@@ -73,7 +78,7 @@ export function createKnowledgeService({ config, store, fetcher, indexer, now = 
       return added(
         await store.createSource({
           kind: fetched.kind,
-          title: fetched.title,
+          title: titleOf(fetched.title),
           url,
           format: null,
           documents: fetched.kind === 'url' ? [fetched.document] : [],

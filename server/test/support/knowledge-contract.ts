@@ -122,6 +122,17 @@ export function describeKnowledgeStoreContract(name: string, open: () => Promise
       expect((await store.searchVector(vector('office opens'), 5)).map((h) => h.text)).toEqual(['The office opens at ten.']);
     });
 
+    it('changes nothing when the same generation is published twice (a repeated or parallel job)', async () => {
+      const source = await store.createSource(textSource('Policies', REFUNDS));
+      await indexNow(store, source.id);
+      const generation = (await store.loadJob(source.id))!.generation;
+      await store.publish(source.id, generation, 9000);
+      while ((await store.purgeStale()) > 0) {}
+      expect(await store.getSource(source.id)).toMatchObject({ status: 'ready', chunkCount: 2, indexedAt: 2000 });
+      expect(await store.searchText('refund', 5)).toHaveLength(1);
+      expect(await store.searchVector(vector('parcels Europe'), 5)).toHaveLength(2);
+    });
+
     it('ignores the writes of a job overtaken by a re-fetch', async () => {
       const source = await store.createSource(textSource('Doc', 'first version text'));
       const old = (await store.loadJob(source.id))!;

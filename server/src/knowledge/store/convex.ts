@@ -15,6 +15,11 @@ import { VectorSizeError, type KnowledgeStore } from './types.ts';
 
 /** Convex full-text search takes at most 16 terms. */
 const MAX_SEARCH_TERMS = 16;
+/**
+ * Every chat turn asks whether any source is ready; on Convex that is a round trip, so the answer is kept this long
+ * (and dropped at once when this process publishes or deletes a source; another server instance sees it within it).
+ */
+const READY_CACHE_MS = 2000;
 
 export function padVector(vector: Float32Array | number[]): number[] {
   if (vector.length > CONVEX_VECTOR_DIMENSIONS) {
@@ -47,13 +52,18 @@ export function createConvexKnowledgeStore(opts: { url: string; secret: string; 
   const q = <T>(ref: FunctionReference<'query'>, args: Record<string, unknown> = {}) => call<T>('query', ref, args);
   const m = <T>(ref: FunctionReference<'mutation'>, args: Record<string, unknown> = {}) => call<T>('mutation', ref, args);
   const k = api.knowledge;
+  let ready: { value: boolean; at: number } | null = null;
+  const forgetReady = <T>(result: T): T => {
+    ready = null;
+    return result;
+  };
 
   return {
     kind: 'convex',
     createSource: (input) => m(k.createSource, { ...input }),
     listSources: () => q(k.listSources),
     getSource: (id) => q(k.getSource, { id }),
-    deleteSource: (id) => m(k.deleteSource, { id }),
+    deleteSource: async (id) => forgetReady(await m<boolean>(k.deleteSource, { id })),
     requeueSource: (id, input) => m(k.requeueSource, { id, ...input }),
     unfinishedSources: () => q(k.unfinishedSources),
     loadJob: (id) => q(k.loadJob, { id }),
@@ -66,10 +76,15 @@ export function createConvexKnowledgeStore(opts: { url: string; secret: string; 
         now,
         chunks: chunks.map(({ embedding, ...chunk }) => ({ ...chunk, searchText: searchableText(chunk), embedding: embedding ? padVector(embedding) : null })),
       }),
-    publish: (id, generation, now) => m(k.publish, { id, generation, now }),
+    publish: async (id, generation, now) => forgetReady(await m<boolean>(k.publish, { id, generation, now })),
     failSource: (id, generation, reason, now) => m(k.failSource, { id, generation, reason, now }),
     purgeStale: () => m(k.purgeStale),
-    hasReadySources: () => q(k.hasReadySources),
+    async hasReadySources() {
+      if (ready && Date.now() - ready.at < READY_CACHE_MS) return ready.value;
+      const value = await q<boolean>(k.hasReadySources);
+      ready = { value, at: Date.now() };
+      return value;
+    },
     searchText: (query, limit) => q(k.searchText, { terms: questionTerms(query).slice(0, MAX_SEARCH_TERMS).join(' '), limit }),
     async searchVector(vector, limit) {
       if (vector.length > CONVEX_VECTOR_DIMENSIONS) return [];

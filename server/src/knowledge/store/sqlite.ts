@@ -1,6 +1,7 @@
 /**
  * The knowledge store on SQLite: sources and job state in tables, searchable chunks in FTS5 (BM25, porter stemming)
- * and a sqlite-vec `vec0` table (cosine distance). Staged chunks live in their own table until `publish` swaps a
+ * and their vectors in a table, searched by an in-memory sign-bit index (binary-index.ts) whose candidates are
+ * re-ranked exactly with sqlite-vec's cosine distance. Staged chunks live in their own table until `publish` swaps a
  * whole generation in inside one transaction, so no reader ever sees half a source. Shares the chat store's file
  * (one backup) through its own connection and its own tables (`knowledge_*`).
  */
@@ -10,8 +11,9 @@ import * as sqliteVec from 'sqlite-vec';
 import type { SourceDocument } from '../chunker.ts';
 import { searchableText } from '../chunker.ts';
 import type { KnowledgeSource, RetrievedChunk } from '../schemas.ts';
-import { toFtsAnyQuery } from './fts-query.ts';
-import type { ChunkHit, IndexJob, KnowledgeStore, NewSourceInput, StagedChunk } from './types.ts';
+import { BinaryIndex } from './binary-index.ts';
+import { questionTerms } from './fts-query.ts';
+import { VectorSizeError, type ChunkHit, type IndexJob, type KnowledgeStore, type NewSourceInput, type StagedChunk } from './types.ts';
 
 const SCHEMA = `
 create table if not exists knowledge_meta (key text primary key, value text not null);
@@ -57,8 +59,22 @@ create table if not exists knowledge_chunks (
 );
 create index if not exists knowledge_chunks_source on knowledge_chunks(source_id);
 create virtual table if not exists knowledge_fts using fts5(body, tokenize = 'porter unicode61');
+create table if not exists knowledge_vectors (chunk_id integer primary key, embedding blob not null);
 create table if not exists knowledge_retrievals (message_id text primary key, chunks text not null);
 `;
+
+/** Candidates the coarse (sign-bit) index hands to the exact cosine re-ranking, per result asked for. */
+const OVERSAMPLE = 10;
+const MIN_CANDIDATES = 200;
+/** Up to this many vectors an exact scan is cheap enough (a few ms), and exact. */
+const EXACT_SCAN_UP_TO = 2_000;
+/**
+ * Past this many chunks, a question's most common words are left out of the full-text query (see `searchTerms`):
+ * below it every word is kept, as scoring every matching row is cheap.
+ */
+const PRUNE_FROM_CHUNKS = 5000;
+const COMMON_FRACTION = 0.02;
+const MAX_RARE_TERMS = 5;
 
 interface SourceRow {
   id: string;
@@ -128,17 +144,57 @@ export function openSqliteKnowledgeStore(path: string): KnowledgeStore {
   db.exec(SCHEMA);
 
   let dimensions = Number((db.query("select value from knowledge_meta where key = 'dimensions'").get() as { value: string } | null)?.value ?? 0);
+  // The coarse index lives in memory, rebuilt from the stored vectors at open; only this process writes the file.
+  let coarse: BinaryIndex | null = dimensions ? new BinaryIndex(dimensions) : null;
+  for (const row of db.query<{ chunk_id: number; embedding: Uint8Array }, []>('select chunk_id, embedding from knowledge_vectors').iterate()) {
+    coarse!.add(row.chunk_id, new Float32Array(row.embedding.buffer, row.embedding.byteOffset, row.embedding.byteLength / 4));
+  }
 
-  /** The vec0 table is made with the first vectors' dimension (it depends on the embedding model). */
-  function ensureVectorTable(size: number): void {
+  /** The vector size is fixed by the first vectors stored (it depends on the embedding model). */
+  function checkDimensions(size: number): void {
     if (dimensions === size) return;
     if (dimensions !== 0) {
-      throw new Error(`The embedding model changed: its vectors have ${size} dimensions, the index holds ${dimensions}. Delete and add the sources again.`);
+      throw new VectorSizeError(`The embedding model changed: its vectors have ${size} dimensions, the index holds ${dimensions}. Delete and add the sources again.`);
     }
-    db.exec(`create virtual table if not exists knowledge_vec using vec0(embedding float[${size}] distance_metric=cosine)`);
     db.query("insert or replace into knowledge_meta (key, value) values ('dimensions', ?)").run(String(size));
     dimensions = size;
   }
+
+  // Document frequency of words, for leaving the most common ones out of large searches; reset when chunks change.
+  const frequency = new Map<string, number>();
+  let chunkTotal: number | null = null;
+  const countMatches = db.query<{ n: number }, [string, number]>('select count(*) as n from (select 1 from knowledge_fts where knowledge_fts match ? limit ?)');
+  /**
+   * The FTS5 queries to try in turn: usually one, "any of these words". When every word of a large search is common,
+   * first "all of the rarest three" (its rows are few), then "any of the rarest two".
+   */
+  function searchQueries(question: string): string[] {
+    const quoted = (terms: string[], joiner: string) => terms.map((term) => `"${term}"`).join(joiner);
+    const terms = questionTerms(question);
+    if (terms.length === 0) return [];
+    chunkTotal ??= (db.query('select count(*) as n from knowledge_chunks').get() as { n: number }).n;
+    if (chunkTotal < PRUNE_FROM_CHUNKS || terms.length <= 2) return [quoted(terms, ' OR ')];
+    // A word in more than 5% of passages adds little to BM25 (low IDF) but makes FTS5 score all those rows.
+    const common = Math.floor(chunkTotal * COMMON_FRACTION);
+    const counted = terms.map((term) => {
+      let n = frequency.get(term);
+      if (n === undefined) {
+        n = countMatches.get(`"${term}"`, common + 1)!.n;
+        if (frequency.size > 10_000) frequency.clear();
+        frequency.set(term, n);
+      }
+      return { term, n };
+    });
+    counted.sort((a, b) => a.n - b.n);
+    const rare = counted.filter((c) => c.n > 0 && c.n <= common).slice(0, MAX_RARE_TERMS);
+    if (rare.length > 0) return [quoted(rare.map((c) => c.term), ' OR ')];
+    const found = counted.filter((c) => c.n > 0).map((c) => c.term);
+    return [quoted(found.slice(0, 3), ' AND '), quoted(found.slice(0, 2), ' OR ')].filter((query) => query !== '');
+  }
+  const chunksChanged = () => {
+    frequency.clear();
+    chunkTotal = null;
+  };
 
   const getRow = db.query<SourceRow, [string]>('select * from knowledge_sources where id = ?');
   const isCurrent = (id: string, generation: number) => {
@@ -146,15 +202,17 @@ export function openSqliteKnowledgeStore(path: string): KnowledgeStore {
     return row !== null && row.generation === generation ? row : null;
   };
 
-  function removeLiveChunks(sourceId: string): void {
-    const ids = db.query<{ id: number }, [string]>('select id from knowledge_chunks where source_id = ?').all(sourceId);
+  /** Deletes a source's searchable rows; returns their ids for the in-memory index (updated after the commit). */
+  function removeLiveChunks(sourceId: string): number[] {
+    const ids = db.query<{ id: number }, [string]>('select id from knowledge_chunks where source_id = ?').all(sourceId).map((r) => r.id);
     const deleteFts = db.query('delete from knowledge_fts where rowid = ?');
-    const deleteVec = dimensions ? db.query('delete from knowledge_vec where rowid = ?') : null;
-    for (const { id } of ids) {
+    const deleteVector = db.query('delete from knowledge_vectors where chunk_id = ?');
+    for (const id of ids) {
       deleteFts.run(id);
-      deleteVec?.run(id);
+      deleteVector.run(id);
     }
     db.query('delete from knowledge_chunks where source_id = ?').run(sourceId);
+    return ids;
   }
 
   function removeJobRows(sourceId: string, upToGeneration: number): void {
@@ -196,13 +254,18 @@ export function openSqliteKnowledgeStore(path: string): KnowledgeStore {
     },
 
     async deleteSource(id) {
-      return db.transaction(() => {
-        if (!getRow.get(id)) return false;
-        removeLiveChunks(id);
+      const removed = db.transaction(() => {
+        if (!getRow.get(id)) return null;
+        const ids = removeLiveChunks(id);
         removeJobRows(id, Number.MAX_SAFE_INTEGER);
         db.query('delete from knowledge_sources where id = ?').run(id);
-        return true;
+        return ids;
       })();
+      if (removed === null) return false;
+      // Synchronous right after the commit: no search runs in between, so no search sees a deleted chunk.
+      coarse?.remove(removed);
+      chunksChanged();
+      return true;
     },
 
     async requeueSource(id, input) {
@@ -280,9 +343,11 @@ export function openSqliteKnowledgeStore(path: string): KnowledgeStore {
     },
 
     async publish(id, generation, now) {
-      return db.transaction(() => {
-        if (!isCurrent(id, generation)) return false;
-        removeLiveChunks(id);
+      const change = db.transaction(() => {
+        const row = isCurrent(id, generation);
+        // Already published (a second worker, or a repeat): the staged rows are gone, so doing it again would empty it.
+        if (!row || row.status === 'ready') return null;
+        const removed = removeLiveChunks(id);
         const staged = db
           .query<{ ord: number; title: string; url: string | null; heading_path: string; text: string; embedding: Uint8Array | null }, [string, number]>(
             'select ord, title, url, heading_path, text, embedding from knowledge_staged where source_id = ? and generation = ? order by ord',
@@ -290,12 +355,16 @@ export function openSqliteKnowledgeStore(path: string): KnowledgeStore {
           .all(id, generation);
         const insertChunk = db.query('insert into knowledge_chunks (source_id, ord, title, url, heading_path, text) values (?, ?, ?, ?, ?, ?) returning id');
         const insertFts = db.query('insert into knowledge_fts (rowid, body) values (?, ?)');
+        const insertVector = db.query('insert into knowledge_vectors (chunk_id, embedding) values (?, ?)');
+        const added: Array<[number, Float32Array]> = [];
         for (const chunk of staged) {
           const { id: rowid } = insertChunk.get(id, chunk.ord, chunk.title, chunk.url, chunk.heading_path, chunk.text) as { id: number };
           insertFts.run(rowid, searchableText({ title: chunk.title, headingPath: JSON.parse(chunk.heading_path), text: chunk.text }));
           if (chunk.embedding) {
-            ensureVectorTable(chunk.embedding.byteLength / 4);
-            db.query('insert into knowledge_vec (rowid, embedding) values (?, ?)').run(rowid, chunk.embedding);
+            const vector = new Float32Array(chunk.embedding.buffer, chunk.embedding.byteOffset, chunk.embedding.byteLength / 4);
+            checkDimensions(vector.length);
+            insertVector.run(rowid, chunk.embedding);
+            added.push([rowid, vector]);
           }
         }
         removeJobRows(id, generation);
@@ -303,8 +372,15 @@ export function openSqliteKnowledgeStore(path: string): KnowledgeStore {
           `update knowledge_sources set status = 'ready', error = null, chunk_count = ?, chunks_done = ?, chunks_total = ?,
            indexed_at = ?, updated_at = ? where id = ?`,
         ).run(staged.length, staged.length, staged.length, now, now, id);
-        return true;
+        return { removed, added };
       })();
+      if (!change) return false;
+      // Synchronous right after the commit, so searches see the old version or the new one, never a mix.
+      if (change.added.length > 0) coarse ??= new BinaryIndex(dimensions);
+      coarse?.remove(change.removed);
+      for (const [rowid, vector] of change.added) coarse!.add(rowid, vector);
+      chunksChanged();
+      return true;
     },
 
     async failSource(id, generation, reason, now) {
@@ -324,25 +400,38 @@ export function openSqliteKnowledgeStore(path: string): KnowledgeStore {
     },
 
     async searchText(query, limit) {
-      const match = toFtsAnyQuery(query);
-      if (!match) return [];
-      return db
-        .query<ChunkRow, [string, number]>(
-          `select c.* from knowledge_fts f join knowledge_chunks c on c.id = f.rowid
-           where knowledge_fts match ? order by bm25(knowledge_fts) limit ?`,
-        )
-        .all(match, limit)
-        .map(toHit);
+      // The words hold no `"` (letters and digits only), so quoting makes each a plain term, never FTS5 syntax.
+      for (const match of searchQueries(query)) {
+        const rows = db
+          .query<ChunkRow, [string, number]>(
+            // Rank and cut inside FTS5 first (its `rank` is BM25), then read only the rows kept.
+            `select c.* from (select rowid, rank from knowledge_fts where knowledge_fts match ? order by rank limit ?) f
+             join knowledge_chunks c on c.id = f.rowid order by f.rank`,
+          )
+          .all(match, limit);
+        if (rows.length > 0) return rows.map(toHit);
+      }
+      return [];
     },
 
     async searchVector(vector, limit) {
-      if (!dimensions || vector.length !== dimensions) return [];
+      if (!coarse || vector.length !== dimensions || coarse.count === 0) return [];
+      if (coarse.count <= EXACT_SCAN_UP_TO) {
+        return db
+          .query<ChunkRow, [Float32Array, number]>(
+            `select c.* from knowledge_vectors v join knowledge_chunks c on c.id = v.chunk_id
+             order by vec_distance_cosine(v.embedding, ?1) limit ?2`,
+          )
+          .all(vector, limit)
+          .map(toHit);
+      }
+      const candidates = coarse.nearest(vector, Math.max(MIN_CANDIDATES, limit * OVERSAMPLE));
       return db
-        .query<ChunkRow, [Float32Array, number]>(
-          `select c.* from (select rowid, distance from knowledge_vec where embedding match ? and k = ?) v
-           join knowledge_chunks c on c.id = v.rowid order by v.distance`,
+        .query<ChunkRow, [Float32Array, string, number]>(
+          `select c.* from knowledge_vectors v join knowledge_chunks c on c.id = v.chunk_id
+           where v.chunk_id in (select value from json_each(?2)) order by vec_distance_cosine(v.embedding, ?1) limit ?3`,
         )
-        .all(vector, limit)
+        .all(vector, JSON.stringify(candidates), limit)
         .map(toHit);
     },
 
