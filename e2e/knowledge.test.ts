@@ -152,8 +152,26 @@ async function signedInContext(options: { javaScriptEnabled?: boolean } = {}): P
   return context;
 }
 
+/** CSP violations and script errors on every dashboard page the tests open (the last test checks there were none). */
+const pageProblems: string[] = [];
+
+async function watch(page: Page): Promise<void> {
+  page.on('pageerror', (error) => pageProblems.push(`pageerror: ${error.message}`));
+  page.on('console', (message) => {
+    // A refused form post is a 4xx response, which Chromium logs: the refusals are what some tests are about.
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) pageProblems.push(`console: ${message.text()}`);
+  });
+  await page.exposeFunction('__reportViolation', (text: string) => pageProblems.push(`csp: ${text}`));
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (event) => {
+      (window as unknown as { __reportViolation(text: string): void }).__reportViolation(`${event.violatedDirective} ${event.blockedURI}`);
+    });
+  });
+}
+
 async function knowledgePage(context = owner): Promise<Page> {
   const page = await context.newPage();
+  await watch(page);
   await page.goto(`${dashboard.url}/knowledge`);
   await page.getByRole('heading', { name: 'Knowledge', level: 1 }).waitFor();
   return page;
@@ -282,6 +300,7 @@ describe('knowledge base, from the dashboard to a cited answer', () => {
     const conversation = list.conversations.find((item) => item.sessionId === sessionId)!;
 
     const page = await owner.newPage();
+    await watch(page);
     await page.goto(`${dashboard.url}/conversations/${conversation.id}`);
     const reply = page.locator('li.message.assistant').last();
     const passages = reply.locator('details.retrieved');
@@ -486,5 +505,9 @@ describe('knowledge base, from the dashboard to a cited answer', () => {
     await form.getByText('That file is too large.').waitFor();
     expect(uploads()).toBe(uploadsBefore);
     await plain.close();
+  });
+
+  it('ran every Knowledge page and thread above under the CSP without a violation or a script error', () => {
+    expect(pageProblems).toEqual([]);
   });
 });
