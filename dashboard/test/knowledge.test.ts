@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'bun:test';
 import { KNOWLEDGE_ERROR_CODES } from '../../server/src/knowledge/errors.ts';
-import { canRefetch, isBusy, isSourceId, refusalHeadline, sourceState } from '../src/lib/knowledge.ts';
+import { canRefetch, isSourceId, refusalHeadline, sourceState } from '../src/lib/knowledge.ts';
 import { parseSourceForm, parseTextForm, parseUrlForm, refusal, refusalStatus } from '../src/lib/knowledge-forms.ts';
 
 const source = (fields: Partial<Parameters<typeof sourceState>[0]> = {}) => ({
@@ -35,12 +35,6 @@ describe('source state', () => {
   it('says the previous version still answers while a re-fetch waits, and never shows more than N of N', () => {
     expect(sourceState(source({ status: 'queued', chunkCount: 9 })).detail).toBe('The previous version answers meanwhile.');
     expect(sourceState(source({ status: 'indexing', chunksDone: 14, chunksTotal: 1 }))).toMatchObject({ progress: 1, detail: '1 of 1 chunk' });
-  });
-
-  it('is busy while any source is queued or indexing', () => {
-    expect(isBusy([{ status: 'ready' }, { status: 'failed' }])).toBe(false);
-    expect(isBusy([{ status: 'ready' }, { status: 'indexing' }])).toBe(true);
-    expect(isBusy([{ status: 'queued' }])).toBe(true);
   });
 
   it('offers re-fetch for pages and sitemaps only', () => {

@@ -3,16 +3,12 @@
  * headline for each refusal the admin API can answer. Pure; used on both sides (links: links.ts).
  */
 import type { KnowledgeErrorCode } from '../../../server/src/knowledge/errors.ts';
-import type { KnowledgeSource } from '../../../server/src/knowledge/schemas.ts';
+import type { KnowledgeSource, KnowledgeSourceList } from '../../../server/src/knowledge/schemas.ts';
 
 export type { KnowledgeMode, KnowledgeSource, RetrievedChunk, SourceKind, SourceStatus } from '../../../server/src/knowledge/schemas.ts';
 
-/** `GET /v1/admin/knowledge`. */
-export interface KnowledgeOverview {
-  sources: KnowledgeSource[];
-  mode: 'off' | 'auto' | 'strict';
-  embeddings: boolean;
-}
+/** `GET /v1/admin/knowledge`: the sources, the server's KNOWLEDGE_MODE and whether vector search is on. */
+export type KnowledgeOverview = typeof KnowledgeSourceList.static;
 
 /**
  * The server makes source ids (a UUID in SQLite, a Convex document id); its schema allows up to 64 characters.
@@ -53,11 +49,6 @@ export function sourceState(source: Pick<KnowledgeSource, 'status' | 'error' | '
     case 'failed':
       return { label: 'Failed', tone: 'danger', progress: null, detail: source.error ?? 'Indexing failed.' };
   }
-}
-
-/** True while any source is still on its way to ready or failed. */
-export function isBusy(sources: Array<Pick<KnowledgeSource, 'status'>>): boolean {
-  return sources.some((source) => source.status === 'queued' || source.status === 'indexing');
 }
 
 export const KIND_LABELS: Record<KnowledgeSource['kind'], string> = {

@@ -1,11 +1,10 @@
 /** The `done` event's citations as the widget shows them: a title, and a link only when it is http(s). */
 import { safeHref } from './markdown.ts';
+// Types only: the server's citation shape costs the bundle nothing, and a renamed field breaks this build.
+import type { Citation } from '../../../server/src/knowledge/schemas.ts';
 
-export interface Source {
-  title: string;
-  /** Null unless an http(s) URL: a file or pasted text, or anything a link must not become. */
-  url: string | null;
-}
+/** A citation as shown: `url` is null unless http(s) (a file or pasted text, or anything a link must not become). */
+export type Source = Pick<Citation, 'title' | 'url'>;
 
 /** Anything else in the list (a newer or broken server) is dropped rather than shown half. */
 export const toSources = (value: unknown): Source[] =>

@@ -141,10 +141,10 @@ function codeOf(body: unknown): string | null {
   return typeof code === 'string' ? code : null;
 }
 
+/** Kit's own body limit (BODY_SIZE_LIMIT, when an operator sets one) errors the stream with a 413 SvelteKitError. */
 function isPayloadTooLarge(cause: unknown): boolean {
-  for (let error = cause; error instanceof Error || (typeof error === 'object' && error !== null); error = (error as { cause?: unknown }).cause) {
+  for (let error = cause, depth = 0; typeof error === 'object' && error !== null && depth < 5; error = (error as { cause?: unknown }).cause, depth++) {
     if ((error as { status?: unknown }).status === 413) return true;
-    if (!(error as { cause?: unknown }).cause) break;
   }
   return false;
 }
