@@ -87,7 +87,7 @@ export function createApp({ config, store, llm, logger = silentLogger, now = Dat
     .use(widgetRoutes({ config }))
     .use(chatRoutes({ config, store, service, limiters }))
     .use(adminRoutes({ config, store, limiters, knowledgeStore: knowledge?.store ?? null }))
-    .use(knowledge ? knowledgeRoutes({ config, service: knowledge.service, limiters }) : new Elysia({ name: 'knowledge-routes-off' }));
+    .use(knowledgeRoutes({ config, service: knowledge?.service ?? null, limiters }));
 }
 
 export type App = ReturnType<typeof createApp>;
