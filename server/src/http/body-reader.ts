@@ -13,8 +13,8 @@ function bodyTimeout(timeoutMs: number): HttpError {
   return new HttpError(408, 'body_timeout', `The request body did not arrive within ${seconds} seconds.`, { connection: 'close' });
 }
 
-async function readWithin(request: Request, timeoutMs: number): Promise<string> {
-  const text = request.text();
+async function readWithin<T>(request: Request, timeoutMs: number, read: (request: Request) => Promise<T>): Promise<T> {
+  const text = read(request);
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(bodyTimeout(timeoutMs)), timeoutMs);
@@ -33,7 +33,12 @@ export function bodyReader({ timeoutMs }: { timeoutMs: number }) {
   // runs: it is there for the OpenAPI generator, which describes a route's body by the named parsers it finds.
   const parseJsonWithin = async ({ request }: { request: Request }) => {
     if (request.body === null) return null;
-    const text = await readWithin(request, timeoutMs);
+    // The knowledge upload (the one multipart route, body-rules.ts) gets the same deadline; fields become an object.
+    if (/^multipart\/form-data/i.test(request.headers.get('content-type') ?? '')) {
+      const form = await readWithin(request, timeoutMs, (r) => r.formData());
+      return Object.fromEntries(form.entries()) as unknown;
+    }
+    const text = await readWithin(request, timeoutMs, (r) => r.text());
     return text === '' ? null : (JSON.parse(text) as unknown);
   };
   // Elysia runs named parsers given in a list (compose.ts) but its types accept functions only there.
