@@ -25,7 +25,7 @@ const llm = config.llm ? createOpenAiProvider({ config: config.llm }) : null;
 const knowledge = createKnowledge({ config, store: await openKnowledgeStore(config), logger });
 // Resumes indexing jobs a previous run left unfinished (queued, or killed mid-way).
 knowledge.indexer.kick();
-const app = createApp({ config, store, llm, logger, knowledge }).listen({ port: config.port, hostname: config.host, idleTimeout: 255 });
+const app = createApp({ config, store, llm, logger, knowledge }).listen({ port: config.port, hostname: config.host, idleTimeout: config.connections.idleTimeoutSeconds });
 const port = app.server?.port ?? config.port;
 
 logger.info('server listening', { port, mode: config.mode, store: store.kind, model: llm?.model ?? null });

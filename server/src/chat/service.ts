@@ -17,6 +17,7 @@ import { estimateTokens } from '../shared/tokens.ts';
 import type { ChatStore } from '../store/chat-store.ts';
 import type { TurnKnowledge } from '../knowledge/turn.ts';
 import { buildModelMessages, countPromptChars } from './history.ts';
+import { storablePageUrl } from './page-url.ts';
 import type { DoneEvent, ErrorEvent, StartEvent, StreamEvent } from './schemas.ts';
 
 export interface TurnInput {
@@ -83,7 +84,7 @@ export function createChatService({ config, store, llm, limits, logger, now = Da
       sessionId: input.sessionId,
       content,
       origin: input.origin ?? null,
-      pageUrl: input.pageUrl ?? null,
+      pageUrl: storablePageUrl(input.pageUrl),
       userAgent: input.userAgent ?? null,
       model: llm.model,
       historyLimit: config.chat.maxHistoryMessages,

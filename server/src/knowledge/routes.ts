@@ -18,18 +18,23 @@ import type { KnowledgeService } from './service.ts';
 const tags = ['Knowledge'];
 const sourceErrors = { ...commonErrors, 404: ErrorBody, 409: ErrorBody };
 
-export function knowledgeRoutes({ config, service, limiters }: { config: AppConfig; service: KnowledgeService; limiters: IpLimiters }) {
+/** `service` is null in apps built without a knowledge base (some tests): the routes then answer 409 knowledge_disabled. */
+export function knowledgeRoutes({ config, service: maybeService, limiters }: { config: AppConfig; service: KnowledgeService | null; limiters: IpLimiters }) {
   const enabled = () => {
-    if (config.knowledge.mode === 'off') throw knowledgeError.disabled();
+    if (config.knowledge.mode === 'off' || !maybeService) throw knowledgeError.disabled();
+  };
+  const service = (): KnowledgeService => {
+    if (!maybeService) throw knowledgeError.disabled();
+    return maybeService;
   };
   return new Elysia({ name: 'knowledge-routes', seed: config, prefix: '/v1/admin/knowledge' })
     .use(adminAccess({ config, limiters }))
     .get(
       '/',
-      async () => ({ sources: await service.list(), mode: config.knowledge.mode, embeddings: config.knowledge.embedding !== null }),
+      async () => ({ sources: await service().list(), mode: config.knowledge.mode, embeddings: config.knowledge.embedding !== null }),
       { response: { 200: KnowledgeSourceList, ...commonErrors }, detail: { tags, summary: 'List knowledge sources with their indexing state, newest first' } },
     )
-    .get('/:id', ({ params }) => service.get(params.id), {
+    .get('/:id', ({ params }) => service().get(params.id), {
       params: KnowledgeIdParams,
       response: { 200: KnowledgeSourceModel, ...sourceErrors },
       detail: { tags, summary: 'One knowledge source (poll it to follow indexing)' },
@@ -40,7 +45,7 @@ export function knowledgeRoutes({ config, service, limiters }: { config: AppConf
         enabled();
         const bytes = new Uint8Array(await body.file.arrayBuffer());
         set.status = 202;
-        return service.addFile({ fileName: body.file.name || 'upload', bytes, title: body.title });
+        return service().addFile({ fileName: body.file.name || 'upload', bytes, title: body.title });
       },
       {
         body: UploadFileRequest,
@@ -58,7 +63,7 @@ export function knowledgeRoutes({ config, service, limiters }: { config: AppConf
       async ({ body, set }) => {
         enabled();
         set.status = 202;
-        return service.addText(body);
+        return service().addText(body);
       },
       { body: PasteTextRequest, response: { 202: KnowledgeSourceModel, ...sourceErrors }, detail: { tags, summary: 'Add a pasted text with a title' } },
     )
@@ -67,7 +72,7 @@ export function knowledgeRoutes({ config, service, limiters }: { config: AppConf
       async ({ body, set }) => {
         enabled();
         set.status = 202;
-        return service.addUrl(body);
+        return service().addUrl(body);
       },
       {
         body: AddUrlRequest,
@@ -84,7 +89,7 @@ export function knowledgeRoutes({ config, service, limiters }: { config: AppConf
       async ({ params, set }) => {
         enabled();
         set.status = 202;
-        return service.refetch(params.id);
+        return service().refetch(params.id);
       },
       {
         params: KnowledgeIdParams,
@@ -95,7 +100,7 @@ export function knowledgeRoutes({ config, service, limiters }: { config: AppConf
     .delete(
       '/:id',
       async ({ params }) => {
-        await service.remove(params.id);
+        await service().remove(params.id);
         return { deleted: true as const };
       },
       { params: KnowledgeIdParams, response: { 200: DeletedReply, ...sourceErrors }, detail: { tags, summary: 'Delete a source; its chunks leave retrieval at once' } },
