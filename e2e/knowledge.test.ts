@@ -6,6 +6,7 @@
  * the BUILT dashboard and widget, and the fake model server (deterministic embeddings) as the only fake.
  */
 import { afterAll, describe, expect, it, setDefaultTimeout } from 'bun:test';
+import axe from 'axe-core';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
@@ -184,6 +185,15 @@ async function waitReady(page: Page, title: string): Promise<Locator> {
   const row = sourceRow(page, title);
   await row.locator('.state').getByText('Ready', { exact: true }).waitFor({ timeout: 20_000 });
   return row;
+}
+
+/** axe-core's violations on `root` (the whole document by default). */
+async function accessibilityViolations(page: Page, root = 'html') {
+  await page.evaluate(axe.source);
+  return page.evaluate(async (selector) => {
+    const result = await (window as unknown as { axe: typeof axe }).axe.run(document.querySelector(selector)!, { resultTypes: ['violations'] });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')) }));
+  }, root);
 }
 
 interface WidgetChat {
@@ -505,6 +515,25 @@ describe('knowledge base, from the dashboard to a cited answer', () => {
     await form.getByText('That file is too large.').waitFor();
     expect(uploads()).toBe(uploadsBefore);
     await plain.close();
+  });
+
+  it('has no accessibility violations on the Knowledge page or in a cited widget reply (axe-core)', async () => {
+    const page = await owner.newPage();
+    await page.goto(`${dashboard.url}/knowledge`);
+    await page.getByRole('heading', { name: 'Knowledge', level: 1 }).waitFor();
+    // A refusal shown, and a delete confirmation open, are part of what is checked.
+    await page.locator('form[action="?/url"]').getByLabel('Address').fill('ftp://docs.example/a');
+    await page.locator('form[action="?/url"]').getByRole('button', { name: 'Add', exact: true }).click();
+    await page.locator('form[action="?/url"]').getByRole('alert').waitFor();
+    await sourceRow(page, SHIPPING.title).getByText('Delete…').click();
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await page.close();
+
+    const chat = await openWidget();
+    const reply = await chat.ask(RETURNS.question);
+    await reply.locator('ul.src a').waitFor();
+    expect(await accessibilityViolations(chat.page, 'open-chat-widget')).toEqual([]);
+    await chat.context.close();
   });
 
   it('ran every Knowledge page and thread above under the CSP without a violation or a script error', () => {
