@@ -59,6 +59,8 @@ const DASHBOARD_FILE_LIMIT = 800_000;
 
 let server: TestServer;
 let dashboard: RunningDashboard;
+/** The same dashboard with an admin key the chat server does not know. */
+let misconfigured: RunningDashboard;
 let widgetHost: HostSite;
 let docsSite: { origin: string; stop(): Promise<void> };
 let browser: Browser;
@@ -87,23 +89,43 @@ function groundedAnswer(request: FakeLlmRequest): string[] {
 /** What the docs site's returns page says now (a re-fetch must pick up a change). */
 let returnsCode = RETURNS.code;
 
+/** Two guide pages listed by a sitemap, each with a fact of its own. */
+const GUIDES = {
+  assembly: { title: 'Assembling the Sequoia bench', code: 'PLOVER-1188', text: 'Tighten the Sequoia bench bolts crosswise with the hex key; bolt kit code PLOVER-1188.' },
+  care: { title: 'Oiling teak furniture', code: 'IBIS-5527', text: 'Oil teak furniture twice a year with teak oil; the oil refill code is IBIS-5527.' },
+};
+
 function startDocsSite() {
+  const html = (title: string, body: string) =>
+    new Response(
+      `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head><body>
+<nav><a href="/">Home</a> · <a href="/help">Help</a></nav>
+<main><article><h1>${title}</h1>${body}</article></main><footer>© Acme</footer></body></html>`,
+      { headers: { 'content-type': 'text/html; charset=utf-8' } },
+    );
   const server = Bun.serve({
     hostname: '127.0.0.1',
     port: 0,
     fetch(request) {
-      if (new URL(request.url).pathname !== '/help/returns.html') return new Response('not found', { status: 404 });
-      return new Response(
-        `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${RETURNS.title}</title></head><body>
-<nav><a href="/">Home</a> · <a href="/help">Help</a></nav>
-<main><article><h1>${RETURNS.title}</h1>
-<p>Unused items can be sent back within 45 days of delivery for a full refund to the original payment method.</p>
+      const { pathname, origin } = new URL(request.url);
+      if (pathname === '/help/returns.html') {
+        return html(
+          RETURNS.title,
+          `<p>Unused items can be sent back within 45 days of delivery for a full refund to the original payment method.</p>
 <h2>Returns desk</h2>
 <p>Write the returns desk code ${returnsCode} on the parcel so the refund is booked to your order.</p>
-<p>Refunds reach your account within five working days after the parcel arrives at our warehouse.</p>
-</article></main><footer>© Acme</footer></body></html>`,
-        { headers: { 'content-type': 'text/html; charset=utf-8' } },
-      );
+<p>Refunds reach your account within five working days after the parcel arrives at our warehouse.</p>`,
+        );
+      }
+      if (pathname === '/guides/sitemap.xml') {
+        const urls = Object.keys(GUIDES).map((name) => `<url><loc>${origin}/guides/${name}.html</loc></url>`);
+        return new Response(`<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">${urls.join('')}</urlset>`, {
+          headers: { 'content-type': 'application/xml' },
+        });
+      }
+      const guide = GUIDES[/^\/guides\/(\w+)\.html$/.exec(pathname)?.[1] as keyof typeof GUIDES];
+      if (guide) return html(guide.title, `<p>${guide.text}</p><p>Ask the shop for help with anything else.</p>`);
+      return new Response('not found', { status: 404 });
     },
   });
   return { origin: `http://127.0.0.1:${server.port}`, stop: () => server.stop(true) };
@@ -128,6 +150,7 @@ await (async () => {
   server.fakeLlm.script({ kind: 'reply', tokens: groundedAnswer });
   // Limits above adapter-node's 512 KB default, different on each side, so the test sees which one refused.
   dashboard = await startDashboard({ apiUrl: server.url, adminKey: server.adminKey, env: { KNOWLEDGE_MAX_FILE_BYTES: String(DASHBOARD_FILE_LIMIT) } });
+  misconfigured = await startDashboard({ apiUrl: server.url, adminKey: 'not-the-admin-key-0123456789' });
   browser = await launchBrowser();
   owner = await signedInContext();
   mkdirSync(SCREENSHOTS, { recursive: true });
@@ -137,18 +160,20 @@ afterAll(async () => {
   await owner?.close();
   await browser?.close();
   await dashboard?.stop();
+  await misconfigured?.stop();
   await server?.stop();
   await docsSite?.stop();
   await widgetHost?.stop();
 });
 
-async function signedInContext(options: { javaScriptEnabled?: boolean } = {}): Promise<BrowserContext> {
+async function signedInContext(options: { javaScriptEnabled?: boolean } = {}, at = dashboard): Promise<BrowserContext> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'light', ...options });
   const page = await context.newPage();
-  await page.goto(`${dashboard.url}/login`);
+  await page.goto(`${at.url}/login`);
   await page.getByLabel('Password').fill(DASHBOARD_PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Conversations' }).waitFor();
+  // Signed in once the sign-in page sends us on (the list itself may show an error on a misconfigured dashboard).
+  await page.waitForURL((url) => url.pathname === '/');
   await page.close();
   return context;
 }
@@ -515,6 +540,47 @@ describe('knowledge base, from the dashboard to a cited answer', () => {
     await form.getByText('That file is too large.').waitFor();
     expect(uploads()).toBe(uploadsBefore);
     await plain.close();
+  });
+
+  it('takes every page of a sitemap, and cites each page with its own link', async () => {
+    const page = await knowledgePage();
+    const form = page.locator('form[action="?/url"]');
+    await form.getByLabel('Address').fill(`${docsSite.origin}/guides/sitemap.xml`);
+    await form.getByRole('button', { name: 'Add', exact: true }).click();
+    const row = sourceRow(page, 'sitemap');
+    await row.locator('.state').getByText('Ready', { exact: true }).waitFor({ timeout: 20_000 });
+    await expect(row.textContent()).resolves.toContain('Sitemap');
+    await row.getByText('2 pages').waitFor();
+    await page.close();
+
+    const chat = await openWidget();
+    for (const [question, guide] of [
+      ['Which bolt kit code fits the Sequoia bench?', GUIDES.assembly],
+      ['What is the teak oil refill code?', GUIDES.care],
+    ] as const) {
+      const reply = await chat.ask(question);
+      await reply.getByText(`Please quote ${guide.code}`).waitFor();
+      const link = reply.locator('ul.src a');
+      await expect(link.textContent()).resolves.toBe(guide.title);
+      await expect(link.getAttribute('href')).resolves.toMatch(new RegExp(`/guides/\\w+\\.html$`));
+      expect(await link.getAttribute('href')).toBe(`${docsSite.origin}/guides/${guide === GUIDES.care ? 'care' : 'assembly'}.html`);
+    }
+    await chat.context.close();
+  });
+
+  it("tells the owner when the chat server refuses the dashboard's admin key, instead of an error page", async () => {
+    const context = await signedInContext({}, misconfigured);
+    const page = await context.newPage();
+    await page.goto(`${misconfigured.url}/knowledge`);
+    await page.getByRole('heading', { name: 'Knowledge', level: 1 }).waitFor();
+    await page.getByRole('alert').getByText('ADMIN_API_KEY').waitFor();
+    // The forms stay usable; a post gets the same explanation in the form.
+    const form = page.locator('form[action="?/text"]');
+    await form.getByLabel('Title').fill('Anything');
+    await form.getByLabel('Text').fill('Some text.');
+    await form.getByRole('button', { name: 'Add text' }).click();
+    await form.getByRole('alert').getByText('ADMIN_API_KEY').waitFor();
+    await context.close();
   });
 
   it('has no accessibility violations on the Knowledge page or in a cited widget reply (axe-core)', async () => {
