@@ -95,7 +95,7 @@ export function createApp({ config, store, llm, logger = silentLogger, now = Dat
     )
     .use(healthRoutes({ store, llm }))
     .use(widgetRoutes({ config }))
-    .use(chatRoutes({ config, store, service, limiters }))
+    .use(chatRoutes({ config, store, service, limiters, knowledge: knowledge?.turn ?? null }))
     .use(adminRoutes({ config, store, limiters, knowledgeStore: knowledge?.store ?? null }))
     .use(adminHealthRoutes({ config, store, llm, limiters }))
     .use(knowledgeRoutes({ config, service: knowledge?.service ?? null, limiters }));
