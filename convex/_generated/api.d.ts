@@ -19,6 +19,7 @@ import type * as health from "../health.js";
 import type * as knowledge from "../knowledge.js";
 import type * as lib_guard from "../lib/guard.js";
 import type * as lib_knowledge_schema from "../lib/knowledge-schema.js";
+import type * as lib_knowledge from "../lib/knowledge.js";
 import type * as lib_listing from "../lib/listing.js";
 import type * as lib_model from "../lib/model.js";
 import type * as lib_stats from "../lib/stats.js";
@@ -38,6 +39,7 @@ declare const fullApi: ApiFromModules<{
   knowledge: typeof knowledge;
   "lib/guard": typeof lib_guard;
   "lib/knowledge-schema": typeof lib_knowledge_schema;
+  "lib/knowledge": typeof lib_knowledge;
   "lib/listing": typeof lib_listing;
   "lib/model": typeof lib_model;
   "lib/stats": typeof lib_stats;

@@ -24,6 +24,7 @@ export const convexModules: Record<string, () => Promise<unknown>> = {
   './admin.ts': () => import('../../../convex/admin.ts'),
   './health.ts': () => import('../../../convex/health.ts'),
   './knowledge.ts': () => import('../../../convex/knowledge.ts'),
+  './lib/knowledge.ts': () => import('../../../convex/lib/knowledge.ts'),
   './lib/knowledge-schema.ts': () => import('../../../convex/lib/knowledge-schema.ts'),
   './lib/guard.ts': () => import('../../../convex/lib/guard.ts'),
   './lib/listing.ts': () => import('../../../convex/lib/listing.ts'),
