@@ -1,8 +1,9 @@
 import { v } from 'convex/values';
 import { internal } from './_generated/api';
 import type { Doc, Id } from './_generated/dataModel';
-import { action, internalQuery, mutation, query, type MutationCtx, type QueryCtx } from './_generated/server';
+import { action, internalQuery, mutation, query } from './_generated/server';
 import { requireServerSecret } from './lib/guard';
+import { currentSource, PURGE_BATCH, sourceOf, toHit, toSource, utf8Length, visible, writeDocument, writeGeneration } from './lib/knowledge';
 import { retrievedChunkValidator } from './lib/knowledge-schema';
 import { FILE_FORMATS, SOURCE_KINDS } from '../server/src/knowledge/values';
 
@@ -10,11 +11,6 @@ import { FILE_FORMATS, SOURCE_KINDS } from '../server/src/knowledge/values';
  * The knowledge base (server/src/knowledge/store/types.ts): sources, indexing jobs, hybrid search and what each
  * reply was shown. Visibility: a chunk is searchable while `source.liveGeneration === chunk.generation`.
  */
-
-/** Writes per purge call, well under Convex's per-transaction limits; the server repeats until nothing is left. */
-const PURGE_BATCH = 256;
-/** Characters per stored document part (a Convex document holds at most 1 MiB). */
-const DOCUMENT_PART_CHARS = 200_000;
 
 const nullableString = v.union(v.string(), v.null());
 const documentValidator = v.object({ title: v.string(), url: nullableString, text: v.string() });
@@ -27,72 +23,6 @@ const chunkValidator = v.object({
   searchText: v.string(),
   embedding: v.union(v.array(v.float64()), v.null()),
 });
-
-function toSource(doc: Doc<'knowledgeSources'>) {
-  return {
-    id: doc._id as string,
-    kind: doc.kind,
-    title: doc.title,
-    url: doc.url,
-    format: doc.format,
-    status: doc.status,
-    error: doc.error,
-    chunksDone: doc.chunksDone,
-    chunksTotal: doc.chunksTotal,
-    chunkCount: doc.chunkCount,
-    pageCount: doc.pageCount,
-    bytes: doc.bytes,
-    createdAt: doc.createdAt,
-    updatedAt: doc.updatedAt,
-    indexedAt: doc.indexedAt,
-  };
-}
-
-function toHit(doc: Doc<'knowledgeChunks'>) {
-  return { id: doc._id as string, sourceId: doc.sourceId, ord: doc.ord, title: doc.title, url: doc.url, headingPath: doc.headingPath, text: doc.text };
-}
-
-async function sourceOf(ctx: QueryCtx, id: string): Promise<Doc<'knowledgeSources'> | null> {
-  const normalized = ctx.db.normalizeId('knowledgeSources', id);
-  return normalized ? await ctx.db.get(normalized) : null;
-}
-
-async function currentSource(ctx: QueryCtx, id: string, generation: number) {
-  const source = await sourceOf(ctx, id);
-  return source && source.generation === generation ? source : null;
-}
-
-const utf8Length = (text: string) => new TextEncoder().encode(text).length;
-
-async function writeGeneration(
-  ctx: MutationCtx,
-  sourceId: string,
-  generation: number,
-  documents: Array<{ title: string; url: string | null; text: string }>,
-  pendingPages: string[],
-) {
-  for (const [ord, document] of documents.entries()) {
-    for (let part = 0; part * DOCUMENT_PART_CHARS < Math.max(1, document.text.length); part++) {
-      const text = document.text.slice(part * DOCUMENT_PART_CHARS, (part + 1) * DOCUMENT_PART_CHARS);
-      await ctx.db.insert('knowledgeDocuments', { sourceId, generation, ord, part, title: document.title, url: document.url, text });
-    }
-  }
-  for (const [index, url] of pendingPages.entries()) {
-    await ctx.db.insert('knowledgePages', { sourceId, generation, ord: documents.length + index, url, state: 'pending', reason: null });
-  }
-}
-
-/** Visible chunks among `docs`, in the given order. */
-async function visible(ctx: QueryCtx, docs: Array<Doc<'knowledgeChunks'> | null>) {
-  const live = new Map<string, number | null>();
-  const hits = [];
-  for (const doc of docs) {
-    if (!doc) continue;
-    if (!live.has(doc.sourceId)) live.set(doc.sourceId, (await sourceOf(ctx, doc.sourceId))?.liveGeneration ?? null);
-    if (live.get(doc.sourceId) === doc.generation) hits.push(toHit(doc));
-  }
-  return hits;
-}
 
 export const createSource = mutation({
   args: {
@@ -228,10 +158,7 @@ export const settlePage = mutation({
     if (!page || page.state !== 'pending') return null;
     await ctx.db.patch(page._id, { state: document ? 'done' : 'skipped', reason });
     if (document) {
-      for (let part = 0; part * DOCUMENT_PART_CHARS < Math.max(1, document.text.length); part++) {
-        const text = document.text.slice(part * DOCUMENT_PART_CHARS, (part + 1) * DOCUMENT_PART_CHARS);
-        await ctx.db.insert('knowledgeDocuments', { sourceId: id, generation, ord, part, title: document.title, url: document.url, text });
-      }
+      await writeDocument(ctx, id, generation, ord, document);
       await ctx.db.patch(source._id, { pageCount: source.pageCount + 1, bytes: source.bytes + utf8Length(document.text) });
     }
     return null;

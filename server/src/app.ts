@@ -19,7 +19,7 @@ import { accessGates, createIpLimiters } from './http/access.ts';
 import { bodyReader } from './http/body-reader.ts';
 import { connectionCap } from './http/connection-cap.ts';
 import { routeTable } from './http/route-table.ts';
-import { createMemoryTurnLimits, type TurnLimits } from './security/turn-limits.ts';
+import { createMemoryTurnLimits, STORE_HELD_TURN_LIMITS, type TurnLimits } from './security/turn-limits.ts';
 import type { ChatStore } from './store/chat-store.ts';
 import { widgetRoutes } from './embed/routes.ts';
 
@@ -43,6 +43,7 @@ export function createApp({ config, store, llm, logger = silentLogger, now = Dat
   const limiters = createIpLimiters(config, now);
   const limits =
     turnLimits ??
+    (store.sharesTurnLimits ? STORE_HELD_TURN_LIMITS : null) ??
     createMemoryTurnLimits({
       chatPerSessionPerMinute: config.rateLimits.chatPerSessionPerMinute,
       maxTrackedClients: config.rateLimits.maxTrackedClients,
@@ -95,7 +96,7 @@ export function createApp({ config, store, llm, logger = silentLogger, now = Dat
     )
     .use(healthRoutes({ store, llm }))
     .use(widgetRoutes({ config }))
-    .use(chatRoutes({ config, store, service, limiters }))
+    .use(chatRoutes({ config, store, service, limiters, knowledge: knowledge?.turn ?? null }))
     .use(adminRoutes({ config, store, limiters, knowledgeStore: knowledge?.store ?? null }))
     .use(adminHealthRoutes({ config, store, llm, limiters }))
     .use(knowledgeRoutes({ config, service: knowledge?.service ?? null, limiters }));

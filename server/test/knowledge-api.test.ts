@@ -63,7 +63,7 @@ async function addReady(response: Response): Promise<KnowledgeSource> {
   return source;
 }
 
-async function ask(message: string, sessionId = crypto.randomUUID()) {
+async function ask(message: string, sessionId: string = crypto.randomUUID()) {
   const response = await server.post('/v1/chat', { sessionId, message });
   expect(response.status).toBe(200);
   return (await response.json()) as { message: string; messageId: string; conversationId: string; sources: Array<{ title: string; url: string | null; snippet: string }> };
@@ -89,6 +89,14 @@ describe('knowledge base over HTTP', () => {
     const assistant = thread.messages.find((m) => m.id === reply.messageId)!;
     expect(assistant.retrievedChunks[0]).toMatchObject({ sourceId: source.id, title: 'Acme handbook', headingPath: ['Acme handbook', 'Returns'] });
     expect(thread.messages.find((m) => m.role === 'user')!.retrievedChunks).toEqual([]);
+  });
+
+  it('gives the citations of earlier replies in the visitor\'s history, as the done event gave them', async () => {
+    const sessionId = `history-${crypto.randomUUID()}`;
+    const reply = await ask('How long can I return the purple teapot?', sessionId);
+    const history = (await (await server.post('/v1/chat/history', { sessionId })).json()) as { messages: Array<{ id: string; role: string; sources: unknown[] }> };
+    expect(history.messages.find((m) => m.id === reply.messageId)!.sources).toEqual(reply.sources);
+    expect(history.messages.find((m) => m.role === 'user')!.sources).toEqual([]);
   });
 
   it('carries the citations in the stream\'s done event', async () => {

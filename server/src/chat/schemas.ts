@@ -78,7 +78,13 @@ export const HistoryRequest = t.Object(
   { title: 'HistoryRequest' },
 );
 
-export const HistoryMessage = t.Pick(MessageSchema, ['id', 'role', 'content', 'status', 'createdAt', 'feedback'], { title: 'HistoryMessage' });
+export const HistoryMessage = t.Object(
+  {
+    ...t.Pick(MessageSchema, ['id', 'role', 'content', 'status', 'createdAt', 'feedback']).properties,
+    sources: t.Array(CitationModel, { description: 'For replies: the knowledge-base citations, as in the `done` event ([] otherwise).' }),
+  },
+  { title: 'HistoryMessage' },
+);
 
 export const HistoryReply = t.Object(
   { conversationId: t.Nullable(t.String()), messages: t.Array(HistoryMessage) },

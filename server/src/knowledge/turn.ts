@@ -17,6 +17,8 @@ export interface TurnKnowledge {
   citations(reply: string, chunks: RetrievedChunk[]): Citation[];
   /** Keeps what the model was shown for the reply; failures are logged, never thrown. */
   record(messageId: string, chunks: RetrievedChunk[]): Promise<void>;
+  /** The citations of stored replies (for the visitor's history), by message id; none when they cannot be read. */
+  citationsOf(replies: Array<{ id: string; content: string }>): Promise<Map<string, Citation[]>>;
 }
 
 export function createTurnKnowledge(deps: { mode: KnowledgeMode; retriever: Retriever; store: KnowledgeStore; logger: Logger }): TurnKnowledge {
@@ -34,6 +36,20 @@ export function createTurnKnowledge(deps: { mode: KnowledgeMode; retriever: Retr
       return [{ role: 'system', content: `${system.content}\n\n${instruction}` }, ...rest];
     },
     citations: citationsFor,
+    async citationsOf(replies) {
+      const cited = new Map<string, Citation[]>();
+      if (replies.length === 0) return cited;
+      try {
+        const given = await store.retrievalsFor(replies.map((r) => r.id));
+        for (const reply of replies) {
+          const chunks = given.get(reply.id);
+          if (chunks) cited.set(reply.id, citationsFor(reply.content, chunks));
+        }
+      } catch (error) {
+        logger.error('could not read the passages of stored replies', { error: String(error).slice(0, 300) });
+      }
+      return cited;
+    },
     async record(messageId, chunks) {
       if (chunks.length === 0) return;
       try {

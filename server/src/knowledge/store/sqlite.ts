@@ -10,128 +10,10 @@ import { randomBytes } from 'node:crypto';
 import * as sqliteVec from 'sqlite-vec';
 import type { SourceDocument } from '../chunker.ts';
 import { searchableText } from '../chunker.ts';
-import type { KnowledgeSource, RetrievedChunk } from '../schemas.ts';
-import { BinaryIndex } from './binary-index.ts';
-import { questionTerms } from './fts-query.ts';
-import { VectorSizeError, type ChunkHit, type IndexJob, type KnowledgeStore, type NewSourceInput, type StagedChunk } from './types.ts';
-
-const SCHEMA = `
-create table if not exists knowledge_meta (key text primary key, value text not null);
-create table if not exists knowledge_sources (
-  id text primary key,
-  seq integer not null,
-  kind text not null,
-  title text not null,
-  url text,
-  format text,
-  status text not null,
-  error text,
-  generation integer not null,
-  chunks_done integer not null default 0,
-  chunks_total integer,
-  chunk_count integer not null default 0,
-  page_count integer not null default 0,
-  bytes integer not null default 0,
-  created_at integer not null,
-  updated_at integer not null,
-  indexed_at integer
-);
-create index if not exists knowledge_sources_status on knowledge_sources(status, seq);
-create table if not exists knowledge_pages (
-  source_id text not null, generation integer not null, ord integer not null, url text not null,
-  state text not null, reason text,
-  primary key (source_id, generation, ord)
-);
-create table if not exists knowledge_documents (
-  source_id text not null, generation integer not null, ord integer not null,
-  title text not null, url text, text text not null,
-  primary key (source_id, generation, ord)
-);
-create table if not exists knowledge_staged (
-  source_id text not null, generation integer not null, ord integer not null,
-  title text not null, url text, heading_path text not null, text text not null, embedding blob,
-  primary key (source_id, generation, ord)
-);
-create table if not exists knowledge_chunks (
-  id integer primary key,
-  source_id text not null, ord integer not null,
-  title text not null, url text, heading_path text not null, text text not null
-);
-create index if not exists knowledge_chunks_source on knowledge_chunks(source_id);
-create virtual table if not exists knowledge_fts using fts5(body, tokenize = 'porter unicode61');
-create table if not exists knowledge_vectors (chunk_id integer primary key, embedding blob not null);
-create table if not exists knowledge_retrievals (message_id text primary key, chunks text not null);
-`;
-
-/** Candidates the coarse (sign-bit) index hands to the exact cosine re-ranking, per result asked for. */
-const OVERSAMPLE = 10;
-const MIN_CANDIDATES = 200;
-/** Up to this many vectors an exact scan is cheap enough (a few ms), and exact. */
-const EXACT_SCAN_UP_TO = 2_000;
-/**
- * Past this many chunks, a question's most common words are left out of the full-text query (see `searchTerms`):
- * below it every word is kept, as scoring every matching row is cheap.
- */
-const PRUNE_FROM_CHUNKS = 5000;
-const COMMON_FRACTION = 0.02;
-const MAX_RARE_TERMS = 5;
-
-interface SourceRow {
-  id: string;
-  kind: KnowledgeSource['kind'];
-  title: string;
-  url: string | null;
-  format: KnowledgeSource['format'];
-  status: KnowledgeSource['status'];
-  error: string | null;
-  generation: number;
-  chunks_done: number;
-  chunks_total: number | null;
-  chunk_count: number;
-  page_count: number;
-  bytes: number;
-  created_at: number;
-  updated_at: number;
-  indexed_at: number | null;
-}
-
-interface ChunkRow {
-  id: number;
-  source_id: string;
-  ord: number;
-  title: string;
-  url: string | null;
-  heading_path: string;
-  text: string;
-}
-
-const toSource = (row: SourceRow): KnowledgeSource => ({
-  id: row.id,
-  kind: row.kind,
-  title: row.title,
-  url: row.url,
-  format: row.format,
-  status: row.status,
-  error: row.error,
-  chunksDone: row.chunks_done,
-  chunksTotal: row.chunks_total,
-  chunkCount: row.chunk_count,
-  pageCount: row.page_count,
-  bytes: row.bytes,
-  createdAt: row.created_at,
-  updatedAt: row.updated_at,
-  indexedAt: row.indexed_at,
-});
-
-const toHit = (row: ChunkRow): ChunkHit => ({
-  id: String(row.id),
-  sourceId: row.source_id,
-  ord: row.ord,
-  title: row.title,
-  url: row.url,
-  headingPath: JSON.parse(row.heading_path) as string[],
-  text: row.text,
-});
+import type { RetrievedChunk } from '../schemas.ts';
+import { KNOWLEDGE_SCHEMA, toSource, type SourceRow } from './sqlite-schema.ts';
+import { createSqliteSearch } from './sqlite-search.ts';
+import { VectorSizeError, type IndexJob, type KnowledgeStore } from './types.ts';
 
 const textBytes = (documents: SourceDocument[]) => documents.reduce((n, d) => n + Buffer.byteLength(d.text), 0);
 
@@ -141,15 +23,9 @@ export function openSqliteKnowledgeStore(path: string): KnowledgeStore {
   db.exec('PRAGMA journal_mode = WAL');
   db.exec('PRAGMA synchronous = NORMAL');
   sqliteVec.load(db);
-  db.exec(SCHEMA);
+  db.exec(KNOWLEDGE_SCHEMA);
 
   let dimensions = Number((db.query("select value from knowledge_meta where key = 'dimensions'").get() as { value: string } | null)?.value ?? 0);
-  // The coarse index lives in memory, rebuilt from the stored vectors at open; only this process writes the file.
-  let coarse: BinaryIndex | null = dimensions ? new BinaryIndex(dimensions) : null;
-  for (const row of db.query<{ chunk_id: number; embedding: Uint8Array }, []>('select chunk_id, embedding from knowledge_vectors').iterate()) {
-    coarse!.add(row.chunk_id, new Float32Array(row.embedding.buffer, row.embedding.byteOffset, row.embedding.byteLength / 4));
-  }
-
   /** The vector size is fixed by the first vectors stored (it depends on the embedding model). */
   function checkDimensions(size: number): void {
     if (dimensions === size) return;
@@ -160,41 +36,7 @@ export function openSqliteKnowledgeStore(path: string): KnowledgeStore {
     dimensions = size;
   }
 
-  // Document frequency of words, for leaving the most common ones out of large searches; reset when chunks change.
-  const frequency = new Map<string, number>();
-  let chunkTotal: number | null = null;
-  const countMatches = db.query<{ n: number }, [string, number]>('select count(*) as n from (select 1 from knowledge_fts where knowledge_fts match ? limit ?)');
-  /**
-   * The FTS5 queries to try in turn: usually one, "any of these words". When every word of a large search is common,
-   * first "all of the rarest three" (its rows are few), then "any of the rarest two".
-   */
-  function searchQueries(question: string): string[] {
-    const quoted = (terms: string[], joiner: string) => terms.map((term) => `"${term}"`).join(joiner);
-    const terms = questionTerms(question);
-    if (terms.length === 0) return [];
-    chunkTotal ??= (db.query('select count(*) as n from knowledge_chunks').get() as { n: number }).n;
-    if (chunkTotal < PRUNE_FROM_CHUNKS || terms.length <= 2) return [quoted(terms, ' OR ')];
-    // A word in more than 5% of passages adds little to BM25 (low IDF) but makes FTS5 score all those rows.
-    const common = Math.floor(chunkTotal * COMMON_FRACTION);
-    const counted = terms.map((term) => {
-      let n = frequency.get(term);
-      if (n === undefined) {
-        n = countMatches.get(`"${term}"`, common + 1)!.n;
-        if (frequency.size > 10_000) frequency.clear();
-        frequency.set(term, n);
-      }
-      return { term, n };
-    });
-    counted.sort((a, b) => a.n - b.n);
-    const rare = counted.filter((c) => c.n > 0 && c.n <= common).slice(0, MAX_RARE_TERMS);
-    if (rare.length > 0) return [quoted(rare.map((c) => c.term), ' OR ')];
-    const found = counted.filter((c) => c.n > 0).map((c) => c.term);
-    return [quoted(found.slice(0, 3), ' AND '), quoted(found.slice(0, 2), ' OR ')].filter((query) => query !== '');
-  }
-  const chunksChanged = () => {
-    frequency.clear();
-    chunkTotal = null;
-  };
+  const search = createSqliteSearch(db, dimensions);
 
   const getRow = db.query<SourceRow, [string]>('select * from knowledge_sources where id = ?');
   const isCurrent = (id: string, generation: number) => {
@@ -263,8 +105,7 @@ export function openSqliteKnowledgeStore(path: string): KnowledgeStore {
       })();
       if (removed === null) return false;
       // Synchronous right after the commit: no search runs in between, so no search sees a deleted chunk.
-      coarse?.remove(removed);
-      chunksChanged();
+      search.chunksChanged({ removed, added: [], dimensions });
       return true;
     },
 
@@ -376,10 +217,7 @@ export function openSqliteKnowledgeStore(path: string): KnowledgeStore {
       })();
       if (!change) return false;
       // Synchronous right after the commit, so searches see the old version or the new one, never a mix.
-      if (change.added.length > 0) coarse ??= new BinaryIndex(dimensions);
-      coarse?.remove(change.removed);
-      for (const [rowid, vector] of change.added) coarse!.add(rowid, vector);
-      chunksChanged();
+      search.chunksChanged({ ...change, dimensions });
       return true;
     },
 
@@ -400,39 +238,11 @@ export function openSqliteKnowledgeStore(path: string): KnowledgeStore {
     },
 
     async searchText(query, limit) {
-      // The words hold no `"` (letters and digits only), so quoting makes each a plain term, never FTS5 syntax.
-      for (const match of searchQueries(query)) {
-        const rows = db
-          .query<ChunkRow, [string, number]>(
-            // Rank and cut inside FTS5 first (its `rank` is BM25), then read only the rows kept.
-            `select c.* from (select rowid, rank from knowledge_fts where knowledge_fts match ? order by rank limit ?) f
-             join knowledge_chunks c on c.id = f.rowid order by f.rank`,
-          )
-          .all(match, limit);
-        if (rows.length > 0) return rows.map(toHit);
-      }
-      return [];
+      return search.text(query, limit);
     },
 
     async searchVector(vector, limit) {
-      if (!coarse || vector.length !== dimensions || coarse.count === 0) return [];
-      if (coarse.count <= EXACT_SCAN_UP_TO) {
-        return db
-          .query<ChunkRow, [Float32Array, number]>(
-            `select c.* from knowledge_vectors v join knowledge_chunks c on c.id = v.chunk_id
-             order by vec_distance_cosine(v.embedding, ?1) limit ?2`,
-          )
-          .all(vector, limit)
-          .map(toHit);
-      }
-      const candidates = coarse.nearest(vector, Math.max(MIN_CANDIDATES, limit * OVERSAMPLE));
-      return db
-        .query<ChunkRow, [Float32Array, string, number]>(
-          `select c.* from knowledge_vectors v join knowledge_chunks c on c.id = v.chunk_id
-           where v.chunk_id in (select value from json_each(?2)) order by vec_distance_cosine(v.embedding, ?1) limit ?3`,
-        )
-        .all(vector, JSON.stringify(candidates), limit)
-        .map(toHit);
+      return search.vector(vector, limit);
     },
 
     async saveRetrieval(messageId, chunks) {
