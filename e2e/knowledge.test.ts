@@ -456,13 +456,14 @@ describe('knowledge base, from the dashboard to a cited answer', () => {
     }
 
     const steps = Array.from({ length: 6 }, (_, i) => `## Step ${i + 1}\n\nStep ${i + 1} of caring for the Nimbus planter: water it lightly and turn it a quarter.`);
-    server.fakeLlm.embeddings.delayMs = 400;
+    // 700 ms per chunk: "1 of 6" to "5 of 6" stays on screen for 3.5 s, several of the page's 1 s polls.
+    server.fakeLlm.embeddings.delayMs = 700;
     try {
       await page.getByLabel('File', { exact: true }).setInputFiles({ name: 'nimbus.md', mimeType: 'text/markdown', buffer: Buffer.from(`# Nimbus planter care\n\n${steps.join('\n\n')}`) });
       await page.getByRole('button', { name: 'Upload' }).click();
       const row = sourceRow(page, 'Nimbus planter care');
       // The page polls on its own: the owner sees the run advance without reloading.
-      await row.getByText(/^\d of 6 chunks$/).waitFor();
+      await row.getByText(/^[1-5] of 6 chunks$/).waitFor();
       expect(await row.locator('.state').textContent()).toContain('Indexing');
       expect(await row.locator('progress').count()).toBe(1);
       await page.screenshot({ path: join(SCREENSHOTS, 'dashboard-knowledge.png'), fullPage: true });
