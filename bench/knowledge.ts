@@ -234,7 +234,12 @@ export function retrievalTimeGoal(rows: RetrievalTimeRow[]): GoalCheck {
     goal: 'Retrieval: < 10 ms p99 added at 100,000 chunks',
     measured: `${ms(p99, 2)} wall (CPU ${ms(row.hybridCpu.p99, 2)}) at ${row.chunks.toLocaleString('en')} chunks (${row.dimensions}-d vectors)`,
     met: row.chunks === 100_000 ? p99 < 10 : null,
-    margin: p99 < 10 ? `${(10 - p99).toFixed(2)} ms under` : `${(p99 - 10).toFixed(2)} ms over (${(p99 / 10).toFixed(1)}× the limit)`,
+    margin:
+      row.chunks !== 100_000
+        ? 'the full run measures 100,000 chunks'
+        : p99 < 10
+          ? `${(10 - p99).toFixed(2)} ms under`
+          : `${(p99 - 10).toFixed(2)} ms over (${(p99 / 10).toFixed(1)}× the limit)`,
   };
 }
 

@@ -201,6 +201,26 @@ describe('knowledge base over HTTP', () => {
     expect((await server.admin(`/v1/admin/knowledge/${source.id}`, { method: 'DELETE' })).status).toBe(404);
   });
 
+  it('keeps a consistent knowledge base under parallel adds, deletes and re-fetches while indexing', async () => {
+    const texts = Array.from({ length: 12 }, (_, i) => `Zebra crossing rule ${i}: wait for the green walker number ${i}.`);
+    const added = await Promise.all(texts.map((text, i) => postJson(server, '/v1/admin/knowledge/texts', { title: `Parallel ${i}`, text }).then((r) => r.json() as Promise<KnowledgeSource>)));
+    const deleted = added.filter((_, i) => i % 3 === 0);
+    const page = await addReady(await postJson(server, '/v1/admin/knowledge/urls', { url: `${site.url}/shipping` }));
+    const answers = await Promise.all([
+      ...deleted.map((source) => server.admin(`/v1/admin/knowledge/${source.id}`, { method: 'DELETE' })),
+      ...Array.from({ length: 3 }, () => server.admin(`/v1/admin/knowledge/${page.id}/refetch`, { method: 'POST' })),
+    ]);
+    expect(answers.map((a) => a.status).sort()).toEqual([...deleted.map(() => 200), 202, 202, 202].sort());
+    const kept = added.filter((_, i) => i % 3 !== 0);
+    for (const source of kept) expect((await settled(server, source.id)).status).toBe('ready');
+    expect((await settled(server, page.id)).status).toBe('ready');
+
+    const found = await server.knowledge.store.searchText('zebra crossing green walker', 50);
+    expect(new Set(found.map((hit) => hit.sourceId))).toEqual(new Set(kept.map((source) => source.id)));
+    const pageHits = (await server.knowledge.store.searchText('Madeira cargo ship eleven days', 50)).filter((hit) => hit.sourceId === page.id);
+    expect(pageHits).toHaveLength(1); // three re-fetches, one searchable version
+  });
+
   it('answers with full-text retrieval only when the embeddings server is down, logging it', async () => {
     fakeLlm.embeddings.failStatus = 503;
     try {

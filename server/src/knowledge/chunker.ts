@@ -5,7 +5,7 @@
  * found whole in one of them. Pure: the same text always gives the same chunks, which is what lets an interrupted
  * indexing job resume at chunk n after a restart.
  */
-import { estimateTokens } from './tokens.ts';
+import { CHARS_PER_TOKEN, estimateTokens } from '../shared/tokens.ts';
 
 export interface ChunkerOptions {
   targetTokens: number;
@@ -74,8 +74,8 @@ export function toBlocks(text: string): Block[] {
 
 /** Cuts text longer than `maxTokens` at sentence ends, and at word boundaries when a sentence is itself too long. */
 export function splitLong(text: string, maxTokens: number): string[] {
-  if (estimateTokens(text) <= maxTokens) return [text];
-  const maxChars = maxTokens * 4;
+  if (estimateTokens(text.length) <= maxTokens) return [text];
+  const maxChars = maxTokens * CHARS_PER_TOKEN;
   const sentences = text.match(/[^.!?\n]+(?:[.!?]+|\n|$)\s*/g) ?? [text];
   const pieces: string[] = [];
   let current = '';
@@ -105,7 +105,7 @@ export function splitLong(text: string, maxTokens: number): string[] {
 
 /** The last `overlapTokens` worth of text, starting at a word boundary. */
 function tail(text: string, overlapTokens: number): string {
-  const chars = overlapTokens * 4;
+  const chars = overlapTokens * CHARS_PER_TOKEN;
   if (text.length <= chars) return text;
   const cut = text.slice(text.length - chars);
   const space = cut.search(/\s/);
@@ -140,12 +140,12 @@ export function chunkDocument(document: SourceDocument, options: ChunkerOptions 
       continue;
     }
     for (const piece of splitLong(block.text, options.targetTokens)) {
-      const tokens = estimateTokens(piece);
+      const tokens = estimateTokens(piece.length);
       if (size + tokens > options.targetTokens && !carried && parts.length > 0) {
         emit();
         const overlap = tail(parts.join('\n\n'), options.overlapTokens);
         parts = overlap ? [overlap] : [];
-        size = estimateTokens(overlap);
+        size = estimateTokens(overlap.length);
         carried = parts.length > 0;
       }
       parts.push(piece);

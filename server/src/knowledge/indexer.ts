@@ -9,7 +9,7 @@ import { chunkDocuments, searchableText, type ChunkerOptions, DEFAULT_CHUNKER } 
 import type { Embedder } from './embedder.ts';
 import { extractFetched } from './extract.ts';
 import type { Fetcher } from './fetcher.ts';
-import type { KnowledgeStore } from './store/types.ts';
+import { VectorSizeError, type KnowledgeStore } from './store/types.ts';
 
 export interface IndexerDeps {
   store: KnowledgeStore;
@@ -136,7 +136,15 @@ export function createIndexer(deps: IndexerDeps): Indexer {
         return;
       }
       refill();
-      const staged = await store.stageChunks(id, generation, embedded.batch.map((chunk, i) => ({ ...chunk, embedding: embedded.vectors[i]! })), now());
+      let staged: number;
+      try {
+        staged = await store.stageChunks(id, generation, embedded.batch.map((chunk, i) => ({ ...chunk, embedding: embedded.vectors[i]! })), now());
+      } catch (error) {
+        // Vectors the store cannot hold (the model changed size) fail this source; anything else is the store's fault.
+        if (!(error instanceof VectorSizeError)) throw error;
+        await store.failSource(id, generation, error.message, now());
+        return;
+      }
       if (staged === 0) throw new Overtaken();
     }
     try {

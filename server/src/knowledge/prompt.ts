@@ -4,7 +4,7 @@
  * citations for the reply from the [n] markers it wrote. Pure.
  */
 import type { Citation, KnowledgeMode, RetrievedChunk } from './schemas.ts';
-import { estimateTokens } from './tokens.ts';
+import { estimateTokens } from '../shared/tokens.ts';
 
 export const SNIPPET_CHARS = 200;
 
@@ -13,7 +13,7 @@ export function fitToBudget(chunks: RetrievedChunk[], maxTokens: number): Retrie
   const picked: RetrievedChunk[] = [];
   let used = 0;
   for (const chunk of chunks) {
-    const cost = estimateTokens(chunk.text) + 20; // the header line of each passage
+    const cost = estimateTokens(chunk.text.length) + 20; // the header line of each passage
     if (used + cost > maxTokens) continue;
     picked.push(chunk);
     used += cost;
