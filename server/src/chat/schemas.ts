@@ -1,5 +1,6 @@
 /** Chat route schemas: the request bodies, replies and stream events, reused as the OpenAPI document. */
 import { t } from 'elysia';
+import { CitationModel } from '../knowledge/schemas.ts';
 import { TokenUsageSchema } from '../llm/usage.ts';
 import { FeedbackSchema, MessageSchema } from '../store/schemas.ts';
 
@@ -38,6 +39,9 @@ export function chatRequestSchema(maxMessageChars: number) {
   );
 }
 
+/** Citations of the knowledge base's passages the reply drew on (empty when none was retrieved). */
+const Sources = t.Array(CitationModel, { description: 'Knowledge-base passages the reply drew on: `{title, url, snippet}`; `url` is http(s) or null.' });
+
 export const ChatReply = t.Object(
   {
     conversationId: t.String(),
@@ -46,6 +50,7 @@ export const ChatReply = t.Object(
     userMessageId: t.String(),
     finishReason: t.Nullable(t.String()),
     usage: Usage,
+    sources: Sources,
   },
   { title: 'ChatReply' },
 );
@@ -61,6 +66,7 @@ export const StreamEvents = t.Union(
       messageId: t.String(),
       finishReason: t.Nullable(t.String()),
       usage: Usage,
+      sources: Sources,
     }),
     t.Object({ type: t.Literal('error'), error: t.String(), code: t.String(), conversationId: t.String(), messageId: t.String() }),
   ],
@@ -72,7 +78,13 @@ export const HistoryRequest = t.Object(
   { title: 'HistoryRequest' },
 );
 
-export const HistoryMessage = t.Pick(MessageSchema, ['id', 'role', 'content', 'status', 'createdAt', 'feedback'], { title: 'HistoryMessage' });
+export const HistoryMessage = t.Object(
+  {
+    ...t.Pick(MessageSchema, ['id', 'role', 'content', 'status', 'createdAt', 'feedback']).properties,
+    sources: t.Array(CitationModel, { description: 'For replies: the knowledge-base citations, as in the `done` event ([] otherwise).' }),
+  },
+  { title: 'HistoryMessage' },
+);
 
 export const HistoryReply = t.Object(
   { conversationId: t.Nullable(t.String()), messages: t.Array(HistoryMessage) },
