@@ -92,10 +92,13 @@ describe('prompt and citations', () => {
     expect(fitToBudget([big, small], 200)).toEqual([small]);
   });
 
-  it('cites the passages the reply marked [n], else all of them, one per page, http(s) links only', () => {
+  it('cites the passages the reply marked [n], else those whose words it repeats, one per page, http(s) links only', () => {
     const chunks = [retrieved(), retrieved({ sourceId: 's2', title: 'Other', url: 'javascript:alert(1)' }), retrieved({ text: 'same page again' })];
     expect(citationsFor('Use bun [2].', chunks)).toEqual([{ title: 'Other', url: null, snippet: 'Install with bun add.' }]);
-    expect(citationsFor('No markers.', chunks).map((c) => c.title)).toEqual(['Guide', 'Other']);
+    expect(citationsFor('No markers.', chunks)).toEqual([]);
+    expect(citationsFor('The documents do not cover this question.', chunks)).toEqual([]);
+    const unmarked = [retrieved({ text: 'Refunds are processed within fourteen working days of the return.' }), retrieved({ sourceId: 's2', title: 'Other', text: 'Shipping is free above fifty euros.' })];
+    expect(citationsFor('Your refund is processed within fourteen working days.', unmarked).map((c) => c.title)).toEqual(['Guide']);
     expect(safeLink('https://example.com/x')).toBe('https://example.com/x');
     expect(safeLink('data:text/html,hi')).toBeNull();
   });

@@ -132,7 +132,7 @@ export function createIndexer(deps: IndexerDeps): Indexer {
       } catch (error) {
         if (stopped) return;
         logger.error('indexing failed: embeddings server', { sourceId: id, error: String(error) });
-        await store.failSource(id, generation, `The embeddings server could not be reached (${String(error).slice(0, 200)}). Try "re-fetch" or add the source again.`, now());
+        await store.failSource(id, generation, `The embeddings server could not be reached (${String(error).slice(0, 200)}). Once it answers, re-fetch a page or sitemap, or add a file or text again.`, now());
         return;
       }
       refill();

@@ -4,6 +4,7 @@
  * citations for the reply from the [n] markers it wrote. Pure.
  */
 import type { Citation, KnowledgeMode, RetrievedChunk } from './schemas.ts';
+import { wordsOf } from '../shared/conversation.ts';
 import { estimateTokens } from '../shared/tokens.ts';
 
 export const SNIPPET_CHARS = 200;
@@ -59,17 +60,38 @@ export function safeLink(url: string | null): string | null {
   }
 }
 
+/** Distinct words a reply must share with a passage it did not mark, before the passage counts as drawn on. */
+export const MIN_SHARED_WORDS = 3;
+/** Shorter words (the, and, with…) say nothing about where an answer came from. */
+const MIN_WORD_LENGTH = 5;
+
+function distinctiveWords(text: string): Set<string> {
+  return new Set(wordsOf(text).filter((word) => word.length >= MIN_WORD_LENGTH));
+}
+
 /**
- * The citations of a reply: the passages it cited as [n] when it cited any, otherwise every passage it was given
- * (a model that ignores the citation instruction still drew on them). One citation per page or document.
+ * The passages a reply drew on: those it cited as [n] when it cited any. A model that ignores the citation
+ * instruction gets the passages whose distinctive words its reply repeats, so that "the documents do not cover
+ * this" cites nothing rather than every passage it was shown.
  */
-export function citationsFor(reply: string, chunks: RetrievedChunk[]): Citation[] {
+function passagesUsed(reply: string, chunks: RetrievedChunk[]): RetrievedChunk[] {
   const cited = new Set<number>();
   for (const match of reply.matchAll(/\[(\d{1,2})\]/g)) {
     const n = Number(match[1]);
     if (n >= 1 && n <= chunks.length) cited.add(n - 1);
   }
-  const used = cited.size > 0 ? chunks.filter((_, index) => cited.has(index)) : chunks;
+  if (cited.size > 0) return chunks.filter((_, index) => cited.has(index));
+  const replyWords = distinctiveWords(reply);
+  return chunks.filter((chunk) => {
+    let shared = 0;
+    for (const word of distinctiveWords(chunk.text)) if (replyWords.has(word) && ++shared >= MIN_SHARED_WORDS) return true;
+    return false;
+  });
+}
+
+/** The citations of a reply (see `passagesUsed`), one per page or document, http(s) links only. */
+export function citationsFor(reply: string, chunks: RetrievedChunk[]): Citation[] {
+  const used = passagesUsed(reply, chunks);
   const seen = new Set<string>();
   const citations: Citation[] = [];
   for (const chunk of used) {
