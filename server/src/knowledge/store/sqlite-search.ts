@@ -92,8 +92,8 @@ export function createSqliteSearch(db: Database, dimensions: number): SqliteSear
       if (coarse.count <= EXACT_SCAN_UP_TO) {
         return db
           .query<ChunkRow, [Float32Array, number]>(
-            `select c.* from knowledge_vectors v join knowledge_chunks c on c.id = v.chunk_id
-             order by vec_distance_cosine(v.embedding, ?1) limit ?2`,
+            `select c.* from (select chunk_id, vec_distance_cosine(embedding, ?1) as distance from knowledge_vectors order by distance limit ?2) v
+             join knowledge_chunks c on c.id = v.chunk_id order by v.distance`,
           )
           .all(vector, limit)
           .map(toHit);
@@ -101,8 +101,11 @@ export function createSqliteSearch(db: Database, dimensions: number): SqliteSear
       const candidates = coarse.nearest(vector, Math.max(MIN_CANDIDATES, limit * OVERSAMPLE));
       return db
         .query<ChunkRow, [Float32Array, string, number]>(
-          `select c.* from knowledge_vectors v join knowledge_chunks c on c.id = v.chunk_id
-           where v.chunk_id in (select value from json_each(?2)) order by vec_distance_cosine(v.embedding, ?1) limit ?3`,
+          // Rank the candidates by id first, then read the text of the few kept (joining first sorted every
+          // candidate's text along: 0.45 -> 0.15 ms at 256-d).
+          `select c.* from (select chunk_id, vec_distance_cosine(embedding, ?1) as distance from knowledge_vectors
+             where chunk_id in (select value from json_each(?2)) order by distance limit ?3) v
+           join knowledge_chunks c on c.id = v.chunk_id order by v.distance`,
         )
         .all(vector, JSON.stringify(candidates), limit)
         .map(toHit);
