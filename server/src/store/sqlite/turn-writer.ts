@@ -1,12 +1,10 @@
 /**
- * A SQLite store's chat writes: the turn SQL (turn-writes.ts) through the group commit (write-batch.ts), the
- * full-text indexer on a timer, and WAL checkpoints on a thread of their own (checkpointer.ts). (A writer thread with
- * its own connection was measured behind the same interface and dropped: on this 2-core machine its four
- * structured-clone messages per turn cost more than the commits it moved.)
+ * A SQLite store's chat writes: the turn SQL (turn-writes.ts) through the group commit (write-batch.ts), and the
+ * full-text indexer on a timer. (A writer thread with its own connection was measured behind the same interface and
+ * dropped: on this 2-core machine its four structured-clone messages per turn cost more than the commits it moved.)
  */
 import type { Database } from 'bun:sqlite';
 import type { FinishTurnInput, Message, StartTurnInput, StartTurnResult } from '../chat-store.ts';
-import { startCheckpointer } from './checkpointer.ts';
 import { hasPending, indexPending, startFtsIndexer } from './fts-index.ts';
 import { TurnWrites } from './turn-writes.ts';
 import { WriteBatch } from './write-batch.ts';
@@ -25,7 +23,6 @@ export function createTurnWriter(db: Database): TurnWriter {
   const batch = new WriteBatch(db);
   const turns = new TurnWrites(db);
   const indexer = startFtsIndexer(db);
-  const checkpointer = startCheckpointer(db);
   const indexQueued = () => {
     if (hasPending(db)) indexPending(db);
   };
@@ -37,8 +34,6 @@ export function createTurnWriter(db: Database): TurnWriter {
       indexer.stop();
       batch.flush();
       indexQueued();
-      // Its connection closes first, so that the store's own close (the last connection) folds the WAL away.
-      await checkpointer.stop();
     },
   };
 }
