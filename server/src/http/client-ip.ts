@@ -7,9 +7,16 @@ import type { Server } from 'bun';
 import type { AppConfig } from '../config.ts';
 import { resolveClientIp, type TrustProxy } from '../security/client-ip.ts';
 
+/** Per request, under the trust setting it was resolved with: the gates in `onRequest` and the derive ask alike. */
+const resolved = new WeakMap<Request, { trustProxy: TrustProxy; ip: string }>();
+
 /** The client's address from the request alone: usable in `onRequest`, before any derive has run. */
 export function clientIpOf(request: Request, server: Pick<Server<unknown>, 'requestIP'> | null, trustProxy: TrustProxy): string {
-  return resolveClientIp(server?.requestIP(request)?.address ?? null, request.headers.get('x-forwarded-for'), trustProxy);
+  const known = resolved.get(request);
+  if (known !== undefined && known.trustProxy === trustProxy) return known.ip;
+  const ip = resolveClientIp(server?.requestIP(request)?.address ?? null, request.headers.get('x-forwarded-for'), trustProxy);
+  resolved.set(request, { trustProxy, ip });
+  return ip;
 }
 
 export function clientIpPlugin(config: Pick<AppConfig, 'trustProxy'>) {

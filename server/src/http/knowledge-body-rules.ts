@@ -16,7 +16,9 @@ export const PASTE_PATH = '/v1/admin/knowledge/texts';
 export function knowledgeBodyRule(request: Request, config: AppConfig): BodyRule | null {
   if (request.method !== 'POST') return null;
   const path = pathOf(request);
+  if (path !== UPLOAD_PATH && path !== PASTE_PATH) return null;
   const { maxFileBytes } = config.knowledge;
+  // Built only for these two routes: an Error captures a stack, which every other POST (a chat turn) paid for.
   const tooLarge = new HttpError(413, 'file_too_large', `The file is larger than the ${maxFileBytes}-byte limit (KNOWLEDGE_MAX_FILE_BYTES).`);
   if (path === UPLOAD_PATH) return { maxBytes: maxFileBytes + FORM_OVERHEAD_BYTES, mediaType: 'multipart/form-data', tooLarge };
   if (path === PASTE_PATH) return { maxBytes: Math.max(config.maxBodyBytes, maxFileBytes), mediaType: 'application/json', tooLarge };

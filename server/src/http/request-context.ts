@@ -40,7 +40,7 @@ export function requestContext({ config, logger, routeOf }: { config: AppConfig;
     return found;
   };
 
-  return new Elysia({ name: 'request-context', seed: config })
+  const plugin = new Elysia({ name: 'request-context', seed: config })
     .onRequest(({ request, set }) => {
       set.headers['x-request-id'] = metaOf(request).id;
       Object.assign(set.headers, headers);
@@ -68,9 +68,11 @@ export function requestContext({ config, logger, routeOf }: { config: AppConfig;
       if (request.body !== null && !request.bodyUsed) set.headers.connection = 'close';
       set.headers['content-type'] = 'application/json; charset=utf-8';
       return new Response(JSON.stringify(reply.body), { status: reply.status, headers: set.headers as Record<string, string> });
-    })
+    });
+  // Registered only when there is a line to write: an after-response hook is scheduled for every request otherwise.
+  if (!config.logRequests) return plugin;
+  return plugin
     .onAfterResponse({ as: 'global' }, ({ request, set, route, responseValue }) => {
-      if (!config.logRequests) return;
       const { id, startedAt } = metaOf(request);
       logger.info('request', {
         requestId: id,

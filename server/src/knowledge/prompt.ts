@@ -75,6 +75,7 @@ function distinctiveWords(text: string): Set<string> {
  * this" cites nothing rather than every passage it was shown.
  */
 function passagesUsed(reply: string, chunks: RetrievedChunk[]): RetrievedChunk[] {
+  if (chunks.length === 0) return []; // a turn without passages (most, without a knowledge base) costs nothing here
   const cited = new Set<number>();
   for (const match of reply.matchAll(/\[(\d{1,2})\]/g)) {
     const n = Number(match[1]);

@@ -2,6 +2,7 @@
 import OpenAI from 'openai';
 import type { LlmConfig } from '../config.ts';
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
+import { createChatCall } from './chat-call.ts';
 import { SseReader, type SseMessage } from './sse.ts';
 import type { TokenUsage } from './usage.ts';
 import { LlmError, type LlmEvent, type LlmMessage, type LlmProvider } from './types.ts';
@@ -69,6 +70,7 @@ export function createOpenAiProvider({ config, maxRetries = 2, fetch: fetchImpl 
     temperature: config.temperature,
     max_completion_tokens: config.maxOutputTokens,
   };
+  const call = createChatCall(client, requestTemplate, fetchImpl);
 
   return {
     model: config.model,
@@ -87,9 +89,9 @@ export function createOpenAiProvider({ config, maxRetries = 2, fetch: fetchImpl 
       const deadlines = new StreamDeadlines(config.requestTimeoutMs, config.idleTimeoutMs, abort);
 
       try {
-        // The SDK builds the request, authenticates, retries and turns error statuses into its errors; the body is
-        // read here with a lean SSE reader, which measured cheaper than the SDK's Stream per chunk.
-        const response = await client.chat.completions.create({ ...requestTemplate, messages }, { signal: controller.signal }).asResponse();
+        // The SDK builds the request (once), and retries and turns error statuses into its errors (chat-call.ts); the
+        // body is read here with a lean SSE reader, which measured cheaper than the SDK's Stream per chunk.
+        const response = await call(messages, controller.signal);
         let finishReason: string | null = null;
         let usage: TokenUsage | null = null;
         if (response.body) {

@@ -19,7 +19,23 @@ export class WriteBatch {
   private queue: Queued[] = [];
   private scheduled = false;
 
-  constructor(private readonly db: Database) {}
+  /** bun:sqlite builds a wrapper per `transaction()` call: built once here, not once per job and batch. */
+  private readonly inSavepoint: (job: () => unknown) => unknown;
+  private readonly inBatch: { immediate(jobs: Queued[], outcomes: Outcome[]): void };
+
+  constructor(private readonly db: Database) {
+    // Nested inside the batch's transaction, bun:sqlite runs this as a SAVEPOINT of its own.
+    this.inSavepoint = db.transaction((job: () => unknown) => job());
+    this.inBatch = db.transaction((jobs: Queued[], outcomes: Outcome[]) => {
+      for (const { job } of jobs) {
+        try {
+          outcomes.push({ ok: true, value: this.inSavepoint(job) });
+        } catch (error) {
+          outcomes.push({ ok: false, error });
+        }
+      }
+    });
+  }
 
   /** Runs `job` (synchronous SQLite work) in the next batch; resolves with its result once the batch is committed. */
   run<T>(job: () => T): Promise<T> {
@@ -41,17 +57,7 @@ export class WriteBatch {
     this.queue = [];
     const outcomes: Outcome[] = [];
     try {
-      this.db
-        .transaction(() => {
-          for (const { job } of jobs) {
-            try {
-              outcomes.push({ ok: true, value: this.db.transaction(job)() });
-            } catch (error) {
-              outcomes.push({ ok: false, error });
-            }
-          }
-        })
-        .immediate();
+      this.inBatch.immediate(jobs, outcomes);
     } catch (error) {
       // BEGIN or COMMIT failed: nothing of this batch was stored, so no job may report success.
       for (const { reject } of jobs) reject(error);
