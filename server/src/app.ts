@@ -10,6 +10,7 @@ import { createChatService } from './chat/service.ts';
 import type { AppConfig } from './config.ts';
 import { healthRoutes } from './health/routes.ts';
 import { silentLogger, type Logger } from './logger.ts';
+import { SECURITY_SCHEMES } from './http/openapi-security.ts';
 import { originGuard } from './http/origin-guard.ts';
 import { requestContext } from './http/request-context.ts';
 import type { LlmProvider } from './llm/types.ts';
@@ -69,12 +70,9 @@ export function createApp({ config, store, llm, logger = silentLogger, now = Dat
             { name: 'Health', description: 'Liveness and readiness probes.' },
             { name: 'Widget', description: 'The embeddable script.' },
           ],
-          components: {
-            securitySchemes: {
-              widgetKey: { type: 'apiKey', in: 'header', name: 'x-api-key' },
-              adminKey: { type: 'apiKey', in: 'header', name: 'x-admin-api-key' },
-            },
-          },
+          // Relative: the API is self-hosted, so its address is wherever this document was fetched from.
+          servers: [{ url: '/', description: 'The server that serves this document.' }],
+          components: { securitySchemes: SECURITY_SCHEMES },
         },
       }),
     )

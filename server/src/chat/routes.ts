@@ -2,6 +2,7 @@
 import { Elysia } from 'elysia';
 import type { AppConfig } from '../config.ts';
 import { widgetAccess, type IpLimiters } from '../http/access.ts';
+import { needsWidgetKey } from '../http/openapi-security.ts';
 import { commonErrors, ErrorBody, HttpError } from '../http/http-error.ts';
 import type { ChatStore } from '../store/chat-store.ts';
 import { ChatReply, chatRequestSchema, FeedbackReply, FeedbackRequest, HistoryReply, HistoryRequest, StreamEvents } from './schemas.ts';
@@ -37,7 +38,7 @@ export function chatRoutes({ config, store, service, limiters }: ChatRouteDeps) 
     return streamTurn(turn, request.signal, set.headers as Record<string, string>);
   };
 
-  return new Elysia({ name: 'chat-routes', seed: config })
+  return new Elysia({ name: 'chat-routes', seed: config, detail: needsWidgetKey })
     .use(widgetAccess({ config, limiters }))
     .post('/chat', stream, {
       ...streamDoc,

@@ -1,7 +1,7 @@
 /** Chat route schemas: the request bodies, replies and stream events, reused as the OpenAPI document. */
 import { t } from 'elysia';
 import { TokenUsageSchema } from '../llm/usage.ts';
-import { FeedbackSchema, MessageSchema } from '../store/schemas.ts';
+import { FeedbackSchema, MessageSchema, nullable } from '../store/schemas.ts';
 
 export const SESSION_ID_PATTERN = '^[A-Za-z0-9._:-]{1,128}$';
 
@@ -11,7 +11,7 @@ export const SessionId = t.String({
   examples: ['3f0c8a4e-6c1d-4f5e-9a57-2b8f0e7d9c10'],
 });
 
-const Usage = t.Nullable(TokenUsageSchema);
+const Usage = nullable(TokenUsageSchema);
 
 export function chatRequestSchema(maxMessageChars: number) {
   return t.Object(
@@ -30,7 +30,7 @@ export const ChatReply = t.Object(
     message: t.String({ description: 'The assistant reply.' }),
     messageId: t.String({ description: 'Id of the stored assistant message.' }),
     userMessageId: t.String(),
-    finishReason: t.Nullable(t.String()),
+    finishReason: nullable(t.String()),
     usage: Usage,
   },
   { title: 'ChatReply' },
@@ -45,7 +45,7 @@ export const StreamEvents = t.Union(
       message: t.String(),
       conversationId: t.String(),
       messageId: t.String(),
-      finishReason: t.Nullable(t.String()),
+      finishReason: nullable(t.String()),
       usage: Usage,
     }),
     t.Object({ type: t.Literal('error'), error: t.String(), code: t.String(), conversationId: t.String(), messageId: t.String() }),
@@ -61,7 +61,7 @@ export const HistoryRequest = t.Object(
 export const HistoryMessage = t.Pick(MessageSchema, ['id', 'role', 'content', 'status', 'createdAt', 'feedback'], { title: 'HistoryMessage' });
 
 export const HistoryReply = t.Object(
-  { conversationId: t.Nullable(t.String()), messages: t.Array(HistoryMessage) },
+  { conversationId: nullable(t.String()), messages: t.Array(HistoryMessage) },
   { title: 'HistoryReply' },
 );
 
@@ -69,7 +69,7 @@ export const FeedbackRequest = t.Object(
   {
     sessionId: SessionId,
     messageId: t.String({ minLength: 1, maxLength: 128 }),
-    feedback: t.Nullable(FeedbackSchema, { description: 'null clears it.' }),
+    feedback: nullable(FeedbackSchema, { description: 'null clears it.' }),
   },
   { title: 'FeedbackRequest' },
 );

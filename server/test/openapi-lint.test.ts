@@ -1,0 +1,111 @@
+/**
+ * The OpenAPI document is what other teams generate clients from: it must pass Redocly's recommended rules (the
+ * settings and the one accepted exception are in /redocly.yaml), and the key each operation declares must be the key
+ * its route actually asks for.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { NO_LIMITS_ENV, startTestServer, type TestServer } from './support/server.ts';
+
+const ROOT = resolve(import.meta.dir, '../..');
+const REDOCLY = join(ROOT, 'node_modules/@redocly/cli/bin/cli.js');
+
+interface LintProblem {
+  ruleId: string;
+  severity: 'error' | 'warn';
+  message: string;
+  location: { pointer: string }[];
+}
+interface Operation {
+  security?: Record<string, string[]>[];
+}
+interface OpenApiDocument {
+  openapi: string;
+  servers?: { url: string }[];
+  paths: Record<string, Record<string, Operation>>;
+}
+
+let server: TestServer;
+let dir: string;
+let doc: OpenApiDocument;
+
+beforeAll(async () => {
+  server = await startTestServer({ env: NO_LIMITS_ENV });
+  dir = mkdtempSync(join(tmpdir(), 'ocw-openapi-'));
+  doc = (await (await fetch(`${server.url}/v1/openapi.json`)).json()) as OpenApiDocument;
+});
+afterAll(async () => {
+  await server.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Runs `redocly lint` on the document as served: offline (no telemetry, no version check), JSON report. */
+function lint(document: unknown): { totals: { errors: number; warnings: number }; problems: LintProblem[] } {
+  const file = join(dir, 'openapi.json');
+  writeFileSync(file, JSON.stringify(document, null, 2));
+  const run = Bun.spawnSync(['bun', REDOCLY, 'lint', file, '--config', join(ROOT, 'redocly.yaml'), '--format=json', '--max-problems=1000'], {
+    cwd: ROOT,
+    env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_NOTIFICATIONS: 'true', NO_COLOR: '1' },
+    stdout: 'pipe',
+    stderr: 'pipe',
+  });
+  const out = run.stdout.toString();
+  if (!out.trim().startsWith('{')) throw new Error(`redocly lint gave no JSON report (exit ${run.exitCode}):\n${out}\n${run.stderr.toString()}`);
+  return JSON.parse(out);
+}
+
+const summary = (problems: LintProblem[]) => problems.map((p) => `${p.severity} ${p.ruleId} at ${p.location[0]?.pointer}: ${p.message}`);
+
+describe('GET /v1/openapi.json under Redocly lint (recommended rules)', () => {
+  it('has no error and no warning', () => {
+    const report = lint(doc);
+    // On a `nullable` problem: build nullable shapes with `nullable()` from store/schemas.ts, not `t.Nullable`.
+    // On `security-defined`: give the routes instance `detail: needsWidgetKey | needsAdminKey | needsNoKey`.
+    expect(summary(report.problems)).toEqual([]);
+    expect(report.totals).toMatchObject({ errors: 0, warnings: 0 });
+  });
+
+  it('is a 3.1 document with no 3.0-only `nullable` keyword anywhere', () => {
+    expect(doc.openapi).toMatch(/^3\.1\./);
+    expect(JSON.stringify(doc)).not.toContain('"nullable"');
+    expect(doc.servers?.length).toBeGreaterThan(0);
+  });
+
+  it('fails the lint for the defects it once had (the check can fail)', () => {
+    const broken = structuredClone(doc);
+    const [firstPath] = Object.keys(broken.paths);
+    const firstOperation = Object.values(broken.paths[firstPath!]!)[0]!;
+    delete firstOperation.security;
+    delete broken.servers;
+    const rules = lint(broken).problems.filter((p) => p.severity === 'error').map((p) => p.ruleId);
+    expect(rules).toContain('security-defined');
+    expect(rules).toContain('no-empty-servers');
+  });
+});
+
+describe('the key each operation declares', () => {
+  /** A request to `path` with no key at all: the gate answers before the body or parameters are looked at. */
+  async function withoutKey(method: string, path: string): Promise<Response> {
+    const url = `${server.url}${path.replace(/\{[^}]+\}/g, 'some-id')}`;
+    const hasBody = method !== 'get' && method !== 'head' && method !== 'delete';
+    return fetch(url, { method: method.toUpperCase(), headers: hasBody ? { 'content-type': 'application/json' } : {}, body: hasBody ? '{}' : undefined });
+  }
+
+  it('is the key its route refuses to answer without, and a public operation declares none', async () => {
+    const mismatches: string[] = [];
+    for (const [path, operations] of Object.entries(doc.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        const schemes = (operation.security ?? []).flatMap((requirement) => Object.keys(requirement));
+        const response = await withoutKey(method, path);
+        const { code } = (await response.json().catch(() => ({}))) as { code?: string };
+        const expected = schemes.includes('adminKey') ? 'missing_admin_key' : schemes.includes('widgetKey') ? 'missing_api_key' : null;
+        if (expected ? code !== expected : response.status === 401) {
+          mismatches.push(`${method.toUpperCase()} ${path} declares ${JSON.stringify(operation.security)} but answered ${response.status} ${code ?? ''}`);
+        }
+      }
+    }
+    expect(mismatches).toEqual([]);
+  });
+});
