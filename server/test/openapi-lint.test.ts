@@ -20,6 +20,7 @@ interface LintProblem {
 }
 interface Operation {
   security?: Record<string, string[]>[];
+  responses?: Record<string, unknown>;
 }
 interface OpenApiDocument {
   openapi: string;
@@ -71,6 +72,11 @@ describe('GET /v1/openapi.json under Redocly lint (recommended rules)', () => {
     expect(doc.openapi).toMatch(/^3\.1\./);
     expect(JSON.stringify(doc)).not.toContain('"nullable"');
     expect(doc.servers?.length).toBeGreaterThan(0);
+  });
+
+  it('types every number in a reply as a number (no `string | integer` that a generated client would copy)', () => {
+    const replies = Object.values(doc.paths).flatMap((operations) => Object.values(operations).map((operation) => JSON.stringify(operation.responses)));
+    for (const reply of replies) expect(reply).not.toContain('"format":"integer"');
   });
 
   it('fails the lint for the defects it once had (the check can fail)', () => {

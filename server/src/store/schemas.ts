@@ -2,6 +2,7 @@
  * The stored shapes, defined once as TypeBox schemas: the store contract's types are derived from them, and the admin
  * and chat APIs reuse them in their replies (so the OpenAPI document is these shapes).
  */
+import { Type } from '@sinclair/typebox';
 import { t, type Static, type TSchema } from 'elysia';
 import { TokenUsageSchema } from '../llm/usage.ts';
 import { FEEDBACK_VALUES, MESSAGE_ROLES, MESSAGE_STATUSES } from '../shared/conversation.ts';
@@ -23,6 +24,14 @@ export function nullable<T extends TSchema>(value: T, options?: { description?: 
   const members = literals?.length && literals.every((member) => member.const !== undefined) ? [...(literals as TSchema[]), t.Null()] : [value, t.Null()];
   // Unsafe keeps the union's own kind (so validation is the union's) and only states its static type.
   return t.Unsafe<Static<T> | null>(t.Union(members, options));
+}
+
+/**
+ * A whole number, as stored and sent. Elysia's `t.Integer` also accepts a numeric string (for query strings) and the
+ * OpenAPI document then offers `string | integer`, so a generated client would type every count as either.
+ */
+export function integer(options?: { description?: string }) {
+  return Type.Integer(options);
 }
 
 export const MessageRoleSchema = literalUnion(MESSAGE_ROLES);
@@ -60,12 +69,12 @@ export const ConversationSchema = t.Object(
     origin: nullable(t.String({ description: 'Origin header of the page that started it.' })),
     pageUrl: nullable(t.String({ description: 'The page the widget was on (origin and path).' })),
     userAgent: nullable(t.String()),
-    messageCount: t.Integer(),
-    errorCount: t.Integer({ description: 'Assistant replies that ended as `error`.' }),
-    stoppedCount: t.Integer({ description: 'Assistant replies that ended as `stopped`.' }),
-    feedbackUp: t.Integer(),
-    feedbackDown: t.Integer(),
-    totalTokens: t.Integer(),
+    messageCount: integer(),
+    errorCount: integer({ description: 'Assistant replies that ended as `error`.' }),
+    stoppedCount: integer({ description: 'Assistant replies that ended as `stopped`.' }),
+    feedbackUp: integer(),
+    feedbackDown: integer(),
+    totalTokens: integer(),
     lastMessagePreview: nullable(t.String({ description: 'First 200 characters of the newest message.' })),
     lastMessageRole: nullable(MessageRoleSchema),
   },
@@ -75,10 +84,10 @@ export type Conversation = typeof ConversationSchema.static;
 
 export const DayStatsSchema = t.Object({
   day: t.String({ description: 'UTC day, YYYY-MM-DD.' }),
-  conversations: t.Integer(),
-  messages: t.Integer(),
-  tokens: t.Integer(),
-  errors: t.Integer(),
+  conversations: integer(),
+  messages: integer(),
+  tokens: integer(),
+  errors: integer(),
 });
 export type DayStats = typeof DayStatsSchema.static;
 
@@ -86,9 +95,9 @@ export const StatsSchema = t.Object(
   {
     days: t.Array(DayStatsSchema),
     totals: t.Object({
-      conversations: t.Integer(),
-      messages: t.Integer(),
-      tokens: t.Integer(),
+      conversations: integer(),
+      messages: integer(),
+      tokens: integer(),
       errorRate: t.Number({ description: 'Assistant replies ending in `error` over all assistant replies, 0..1.' }),
     }),
   },
