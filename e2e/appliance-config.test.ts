@@ -193,6 +193,25 @@ describe('Dockerfile', () => {
     expect(instructions('prod-deps', 'RUN')).toEqual(['bun install --frozen-lockfile --production']);
   });
 
+  it('ships no test code: nothing the runtime stages copy from the repository imports bun:test or test support', async () => {
+    const copiedSources = RUNTIME_TARGETS.flatMap((target) => instructions(target, 'COPY'))
+      .filter((args) => !args.startsWith('--from='))
+      .flatMap((args) => args.split(' ').slice(0, -1));
+    expect(copiedSources).toContain('server/src');
+    const offenders: string[] = [];
+    for (const source of copiedSources) {
+      const files = existsSync(join(REPO_ROOT, source, '.')) && !source.includes('.')
+        ? [...new Bun.Glob('**/*.{ts,js,svelte}').scanSync(join(REPO_ROOT, source))].map((file) => join(source, file))
+        : [source];
+      for (const file of files) {
+        if (!/\.(ts|js|svelte)$/.test(file)) continue;
+        const text = await read(file);
+        if (/(from|import\(|require\()\s*['"](bun:test|[^'"]*\/test\/support\/[^'"]*)['"]/.test(text)) offenders.push(file);
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+
   it('keeps secrets, local data, dependencies and build outputs out of the build context', async () => {
     const ignored = dockerignoreMatcher(await read('.dockerignore'));
     for (const path of ['.env', 'server/.env', '.env.production', 'data/chat.db', 'server/data/chat.db-wal', 'node_modules/elysia/package.json',

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { DEFAULT_REPLY, startFakeLlm, type FakeLlm } from '../server/test/support/fake-llm.ts';
 import { launchBrowser } from './support/browser.ts';
+import { holdRequest } from './support/raw-http.ts';
 import {
   REPO_ROOT,
   composeEnvironment,
@@ -302,10 +303,31 @@ describe('Caddy in front of the server and the dashboard', () => {
     const body = (await list.json()) as { conversations: Array<{ origin: string | null }> };
     expect(list.status).toBe(200);
     expect(body.conversations.map((c) => c.origin)).toContain(`http://127.0.0.1:${hostPage.port}`);
-    // The access log has that request, and neither key.
-    await waitUntil(caddy, 'it logged the admin request', async () => caddy.output().includes('/v1/admin/conversations?q=host'));
+    // The access log has that request (without its search terms: see the next test), and neither key.
+    await waitUntil(caddy, 'it logged the admin request', async () => caddy.output().includes('"uri":"/v1/admin/conversations"'));
     expect(caddy.output()).not.toContain(dotEnv.ADMIN_API_KEY);
     expect(caddy.output()).not.toContain(dotEnv.WIDGET_API_KEY);
+  });
+
+  it('keeps what admins search for out of the access log: no query string, no Referer', async () => {
+    // Log lines for a path, with or without a query string.
+    const logged = (path: string) => caddy.output().split('\n').filter((line) => line.includes(`"uri":"${path}"`) || line.includes(`"uri":"${path}?`)).length;
+    const [apiBefore, exportBefore, pageBefore] = [logged('/v1/admin/conversations'), logged('/v1/admin/export'), logged('/')];
+    const admin = { ...insecure, headers: { 'x-admin-api-key': dotEnv.ADMIN_API_KEY, referer: `${caddy.baseUrl}/?q=referer-needle` } };
+    const search = await fetch(`${caddy.baseUrl}/v1/admin/conversations?q=needle-in-the-log&limit=5`, admin);
+    expect(search.status).toBe(200);
+    await search.arrayBuffer();
+    const exported = await fetch(`${caddy.baseUrl}/v1/admin/export?format=csv&q=export-needle`, admin);
+    expect(exported.status).toBe(200);
+    await exported.arrayBuffer();
+    // The dashboard's own search page carries the terms in its query too, and in the sign-in redirect's Location.
+    await (await fetch(`${caddy.baseUrl}/?q=dashboard-needle`, { ...insecure, redirect: 'manual' })).arrayBuffer();
+    await waitUntil(caddy, 'it logged the three requests', async () =>
+      logged('/v1/admin/conversations') > apiBefore && logged('/v1/admin/export') > exportBefore && logged('/') > pageBefore,
+    );
+    for (const needle of ['needle-in-the-log', 'export-needle', 'dashboard-needle', 'referer-needle', 'limit=5', 'format=csv']) {
+      expect(caddy.output()).not.toContain(needle);
+    }
   });
 
   it('lets an admin sign in to the dashboard over HTTPS and see the conversations', async () => {
@@ -352,6 +374,24 @@ describe('Caddy in front of the server and the dashboard', () => {
     expect(limited!.headers.get('retry-after')).toMatch(/^\d+$/);
     expect(await limited!.json()).toMatchObject({ code: expect.any(String), error: expect.any(String) });
     expect(statuses.filter((s) => s !== 200 && s !== 429)).toEqual([]);
+  });
+
+  // Runs after the sign-in test: it leaves this machine's address locked out of the dashboard for a minute.
+  it('checks at most 5 of 60 parallel wrong passwords sent through Caddy with late bodies, then refuses the right one', async () => {
+    const form = (password: string) => new URLSearchParams({ password, next: '/' }).toString();
+    const headers = { 'content-type': 'application/x-www-form-urlencoded', origin: caddy.baseUrl, accept: 'text/html' };
+    const held = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => holdRequest(caddy.baseUrl, { method: 'POST', path: '/login', headers, body: form(`wrong-${i}`) })),
+    );
+    // Time for Caddy to pass every request's headers on and the dashboard to reach its body; not an assertion.
+    await Bun.sleep(1000);
+    for (const request of held) request.sendBody();
+    const statuses = await Promise.all(held.map((request) => request.status));
+    expect(statuses.filter((s) => s !== 401 && s !== 429)).toEqual([]);
+    expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(5);
+    const right = await fetch(`${caddy.baseUrl}/login`, { ...insecure, method: 'POST', redirect: 'manual', headers, body: form(dotEnv.DASHBOARD_PASSWORD) });
+    expect(right.status).toBe(429);
+    expect(right.headers.get('set-cookie')).toBeNull();
   });
 
   it('answers API clients with a JSON error when the server is down', async () => {

@@ -203,4 +203,21 @@ describe('widget conversation', () => {
       await limited.stop();
     }
   }, 30_000);
+
+  it('reports the host page by origin and path only: no query string or fragment reaches the server', async () => {
+    server.fakeLlm.script({ kind: 'reply', tokens: ['Sent again.'] });
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      const url = site.page(hostPage({ apiUrl: server.url, apiKey: server.widgetKey, data: { open: '' } }));
+      await page.goto(`${url}?token=reset-s3cr3t#access_token=oauth-s3cr3t`);
+      await send(page, 'The reset link did not work');
+      await waitForReplyDone(page);
+      const sessionId = await page.evaluate((key) => localStorage.getItem(key), SESSION_KEY(server.url));
+      const list = (await (await server.admin('/v1/admin/conversations?limit=100')).json()) as { conversations: Array<{ sessionId: string; pageUrl: string | null }> };
+      expect(list.conversations.find((c) => c.sessionId === sessionId)?.pageUrl).toBe(url);
+    } finally {
+      await context.close();
+    }
+  });
 });

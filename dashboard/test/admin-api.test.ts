@@ -45,6 +45,21 @@ describe('admin API client (against the real server)', () => {
     expect(await api.getThread('no-such-conversation')).toBeNull();
   });
 
+  it('never puts a malformed conversation id into a path: no request at all for ../export', async () => {
+    const urls: string[] = [];
+    const recording = createAdminApi({
+      baseUrl: server.url,
+      adminKey: server.adminKey,
+      fetch: ((input: RequestInfo | URL, init?: RequestInit) => {
+        urls.push(input instanceof Request ? input.url : String(input));
+        return fetch(input, init);
+      }) as typeof fetch,
+    });
+    expect(await recording.getThread('../export?format=csv')).toBeNull();
+    expect(await recording.deleteConversation('..%2Fexport')).toBe(false);
+    expect(urls).toEqual([]);
+  });
+
   it('reports stats for a range', async () => {
     const stats = await api.stats({ from: Date.now() - 86_400_000, to: Date.now() + 1000 });
     expect(stats.totals.conversations).toBeGreaterThanOrEqual(2);

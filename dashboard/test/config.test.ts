@@ -30,6 +30,14 @@ describe('dashboard config', () => {
     expect(result.problems.join('\n')).toContain('SESSION_SECRET');
   });
 
+  it('refuses an unknown NODE_ENV such as "Production" and applies the production checks meanwhile', () => {
+    const result = parseConfig({ ...STRONG, NODE_ENV: 'Production', DASHBOARD_PASSWORD: 'short' });
+    expect(result.ok ? [] : result.problems).toEqual([
+      'NODE_ENV must be one of development, production, test (got "Production"; the value is case-sensitive).',
+      'DASHBOARD_PASSWORD is too short: use at least 12 characters.',
+    ]);
+  });
+
   it('refuses weak secrets in production', () => {
     const result = parseConfig({ ...STRONG, DASHBOARD_PASSWORD: 'short', SESSION_SECRET: 'x'.repeat(23) });
     expect(result.ok ? [] : result.problems).toEqual([

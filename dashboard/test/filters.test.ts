@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'bun:test';
-import { EMPTY_FILTERS, filtersKey, filtersToApiQuery, filtersToSearchParams, hasActiveFilters, parseFilters } from '../src/lib/filters.ts';
+import { EMPTY_FILTERS, filtersKey, filtersToApiQuery, filtersToSearchParams, hasActiveFilters, parseFilters, withoutBlankFields } from '../src/lib/filters.ts';
 
 const parse = (query: string) => parseFilters(new URLSearchParams(query));
 
@@ -47,5 +47,13 @@ describe('list filters', () => {
     expect(hasActiveFilters(parse('problem=stopped'))).toBe(true);
     expect(filtersKey(parse('q=a&problem=error'))).toBe(filtersKey(parse('problem=error&q=a&unknown=1')));
     expect(filtersKey(parse('q=a'))).not.toBe(filtersKey(parse('q=b')));
+  });
+
+  it('drops the blank fields a plain form GET sends, and says when there were none', () => {
+    expect(String(withoutBlankFields(new URLSearchParams('q=HomeKit&from=&to=&problem=&feedback=')))).toBe('q=HomeKit');
+    expect(String(withoutBlankFields(new URLSearchParams('q=&from=&to=&problem=&feedback=')))).toBe('');
+    expect(String(withoutBlankFields(new URLSearchParams('q=+&problem=error')))).toBe('problem=error');
+    expect(withoutBlankFields(new URLSearchParams('q=HomeKit&problem=error'))).toBeNull();
+    expect(withoutBlankFields(new URLSearchParams(''))).toBeNull();
   });
 });

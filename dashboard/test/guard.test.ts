@@ -28,4 +28,11 @@ describe('request guard', () => {
       expect(safeNext(next)).toBe('/');
     }
   });
+
+  it('returns to / for a next no Location header can carry: tabs, newlines, other controls, non-ASCII', () => {
+    for (const next of ['/\t/evil.example', '/a\nb', '/a\r\nSet-Cookie: x=1', '/a b', '/caf\u00e9', '/\u0085', '/\u2028']) {
+      expect(safeNext(next)).toBe('/');
+    }
+    expect(safeNext('/?q=caf%C3%A9&from=2026-01-01')).toBe('/?q=caf%C3%A9&from=2026-01-01');
+  });
 });

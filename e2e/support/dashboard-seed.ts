@@ -5,6 +5,7 @@
 import type { TestServer } from '../../server/test/support/server.ts';
 
 export interface Turn {
+  /** A readable name for the visitor; the session id sent is `visitorSessionId(name)`. */
   sessionId: string;
   message: string;
   reply?: string;
@@ -24,6 +25,12 @@ export interface TurnResult {
 
 const tokensOf = (text: string) => text.split(/(?=\s)/);
 
+/**
+ * History and feedback want a session id of at least 16 characters (it is the visitor's secret): the readable name
+ * gets a fixed suffix, so the dashboard still shows `s-lamp` inside the id and every call names the same visitor.
+ */
+export const visitorSessionId = (name: string) => `${name}-visitor-0a1b2c3d`;
+
 export async function chatTurn(server: TestServer, turn: Turn): Promise<TurnResult> {
   if (turn.failWith) server.fakeLlm.queue({ kind: 'status', status: turn.failWith });
   else server.fakeLlm.queue({ kind: 'reply', tokens: tokensOf(turn.reply ?? 'Happy to help with that.') });
@@ -31,11 +38,12 @@ export async function chatTurn(server: TestServer, turn: Turn): Promise<TurnResu
     'user-agent': turn.userAgent ?? 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15',
   };
   if (turn.origin) headers.origin = turn.origin;
-  const response = await server.post('/v1/chat', { sessionId: turn.sessionId, message: turn.message, pageUrl: turn.pageUrl }, headers);
+  const sessionId = visitorSessionId(turn.sessionId);
+  const response = await server.post('/v1/chat', { sessionId, message: turn.message, pageUrl: turn.pageUrl }, headers);
   const body = (await response.json().catch(() => ({}))) as { messageId?: string; conversationId?: string };
   const result = { status: response.status, messageId: body.messageId ?? null, conversationId: body.conversationId ?? null };
   if (turn.feedback && result.messageId) {
-    const feedback = await server.post('/v1/chat/feedback', { sessionId: turn.sessionId, messageId: result.messageId, feedback: turn.feedback });
+    const feedback = await server.post('/v1/chat/feedback', { sessionId, messageId: result.messageId, feedback: turn.feedback });
     if (!feedback.ok) throw new Error(`feedback failed: ${feedback.status} ${await feedback.text()}`);
   }
   return result;
@@ -123,7 +131,7 @@ export async function seedSupportInbox(server: TestServer, clock: ReturnType<typ
 }
 
 async function conversationOf(server: TestServer, sessionId: string): Promise<string> {
-  const response = await server.post('/v1/chat/history', { sessionId });
+  const response = await server.post('/v1/chat/history', { sessionId: visitorSessionId(sessionId) });
   const body = (await response.json()) as { conversationId: string | null };
   if (!body.conversationId) throw new Error(`no conversation for ${sessionId}`);
   return body.conversationId;

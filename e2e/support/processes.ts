@@ -82,26 +82,35 @@ export interface RunningCaddy extends RunningProcess {
 }
 
 /**
- * Starts Caddy on the real Caddyfile: a test-only file holds the global options (high ports, loopback,
- * internal CA, no trust-store install) and `import`s the real one, so the routes under test are the shipped ones.
+ * The real Caddyfile with `globals` added to its global options block (Caddy allows one such block, first in the
+ * file, and an imported file cannot bring its own): everything else, the shipped timeouts included, is unchanged.
+ */
+export function withGlobalOptions(caddyfile: string, globals: string[]): string {
+  const lines = caddyfile.split('\n');
+  const open = lines.findIndex((line) => line.trim() !== '' && !line.trim().startsWith('#'));
+  const indented = globals.map((option) => `\t${option}`);
+  if (lines[open]?.trim() !== '{') return ['{', ...indented, '}', caddyfile].join('\n');
+  return [...lines.slice(0, open + 1), ...indented, ...lines.slice(open + 1)].join('\n');
+}
+
+/**
+ * Starts Caddy on the real Caddyfile, with test-only global options merged in (high ports, loopback, internal CA,
+ * no trust-store install), so the routes and server options under test are the shipped ones.
  */
 export async function startCaddy(options: { caddyfile: string; env: Record<string, string>; tempDir: string }): Promise<RunningCaddy> {
   const [httpPort, httpsPort, adminPort] = [await freePort(), await freePort(), await freePort()];
   const testCaddyfile = join(options.tempDir, 'Caddyfile.test');
+  const shipped = await Bun.file(options.caddyfile).text();
   await writeFile(
     testCaddyfile,
-    [
-      '{',
-      `\tadmin 127.0.0.1:${adminPort}`,
-      `\thttp_port ${httpPort}`,
-      `\thttps_port ${httpsPort}`,
-      '\tdefault_bind 127.0.0.1',
-      '\tlocal_certs',
-      '\tskip_install_trust',
-      '}',
-      `import ${options.caddyfile}`,
-      '',
-    ].join('\n'),
+    withGlobalOptions(shipped, [
+      `admin 127.0.0.1:${adminPort}`,
+      `http_port ${httpPort}`,
+      `https_port ${httpsPort}`,
+      'default_bind 127.0.0.1',
+      'local_certs',
+      'skip_install_trust',
+    ]),
   );
   const env = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',

@@ -8,13 +8,16 @@ import { adminRoutes } from './admin/routes.ts';
 import { chatRoutes } from './chat/routes.ts';
 import { createChatService } from './chat/service.ts';
 import type { AppConfig } from './config.ts';
-import { healthRoutes } from './health/routes.ts';
+import { adminHealthRoutes, healthRoutes } from './health/routes.ts';
 import { silentLogger, type Logger } from './logger.ts';
 import { SECURITY_SCHEMES } from './http/openapi-security.ts';
 import { originGuard } from './http/origin-guard.ts';
 import { requestContext } from './http/request-context.ts';
 import type { LlmProvider } from './llm/types.ts';
-import { createIpLimiters } from './http/access.ts';
+import { accessGates, createIpLimiters } from './http/access.ts';
+import { bodyReader } from './http/body-reader.ts';
+import { connectionCap } from './http/connection-cap.ts';
+import { routeTable } from './http/route-table.ts';
 import { createMemoryTurnLimits, type TurnLimits } from './security/turn-limits.ts';
 import type { ChatStore } from './store/chat-store.ts';
 import { widgetRoutes } from './embed/routes.ts';
@@ -45,12 +48,19 @@ export function createApp({ config, store, llm, logger = silentLogger, now = Dat
     });
   const service = createChatService({ config, store, llm, limits, logger, now });
 
+  // The checks that run before routing ask this table which route a request is for; it is read once all are added.
+  const routeOf = routeTable(() => app.routes);
+
   // Our own check answers 413 JSON for a declared length over the limit (and refuses bodies without one), so no body
   // larger than MAX_BODY_BYTES is ever read. Bun's cap answers an empty, non-JSON 413 before any hook runs: it must
   // never be the one to answer, so it sits out of reach (an unread body is discarded by Bun, not buffered).
-  return new Elysia({ serve: { maxRequestBodySize: Number.MAX_SAFE_INTEGER } })
-    .use(requestContext({ config, logger }))
+  const app = new Elysia({ serve: { maxRequestBodySize: Number.MAX_SAFE_INTEGER } })
+    .use(requestContext({ config, logger, routeOf }))
+    // Everything up to the body reader decides from the headers alone, before a byte of the body is read.
     .use(originGuard(config))
+    .use(connectionCap(config))
+    .use(accessGates({ config, limiters, routeOf }))
+    .use(bodyReader({ timeoutMs: config.connections.bodyTimeoutMs }))
     .use(
       openapi({
         path: '/v1/docs',
@@ -79,7 +89,9 @@ export function createApp({ config, store, llm, logger = silentLogger, now = Dat
     .use(healthRoutes({ store, llm }))
     .use(widgetRoutes({ config }))
     .use(chatRoutes({ config, store, service, limiters }))
-    .use(adminRoutes({ config, store, limiters }));
+    .use(adminRoutes({ config, store, limiters }))
+    .use(adminHealthRoutes({ config, store, llm, limiters }));
+  return app;
 }
 
 export type App = ReturnType<typeof createApp>;

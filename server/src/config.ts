@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { DEFAULT_CONVEX_TIMEOUT_MS } from './shared/conversation.ts';
 import { parseOriginList, type OriginRule } from './security/origins.ts';
 import { parseTrustProxy, type TrustProxy } from './security/client-ip.ts';
+import { secretWeakness } from './security/secret-strength.ts';
 
 export type Env = Record<string, string | undefined>;
 
@@ -51,6 +52,17 @@ export interface AppConfig {
     maxMessageChars: number;
   };
   maxBodyBytes: number;
+  connections: {
+    /** Longest a request body may take to arrive once its headers are in; then 408 and the connection is closed. */
+    bodyTimeoutMs: number;
+    /** Requests one client (IPv4 address or IPv6 /64) may have open at once; 0 turns the cap off. */
+    maxPerIp: number;
+    /**
+     * Bun closes a connection silent for this long (headers trickling in, a kept-alive connection left open). A
+     * non-streamed /v1/chat reply keeps its connection silent while the model answers, so: the model's limit + 10 s.
+     */
+    idleTimeoutSeconds: number;
+  };
   rateLimits: {
     /** Requests per minute (token bucket: this many at once, refilled evenly over a minute); 0 turns one off. */
     chatPerIpPerMinute: number;
@@ -147,17 +159,46 @@ function legacyChatPerMinute(read: EnvReader): number {
   return Math.max(max === 0 ? 0 : 1, Math.round((max * 60_000) / windowMs));
 }
 
-function modeOf(env: Env): AppConfig['mode'] {
-  const value = env.NODE_ENV?.trim();
-  if (value === 'production') return 'production';
-  if (value === 'test') return 'test';
-  return 'development';
+const MODES = ['development', 'production', 'test'] as const;
+
+/**
+ * NODE_ENV, exactly. An unknown value (`Production`, `prod`, `staging`) is refused rather than run as development,
+ * which would turn off every production check; it is checked as production meanwhile, so the one boot reports all.
+ */
+function modeOf(read: EnvReader): AppConfig['mode'] {
+  const value = read.string('NODE_ENV');
+  if (value === null) return 'development';
+  if ((MODES as readonly string[]).includes(value)) return value as AppConfig['mode'];
+  read.problems.push(`NODE_ENV must be one of ${MODES.join(', ')} (got "${value}"; the value is case-sensitive).`);
+  return 'production';
+}
+
+/** In production, a secret that is present must be long and not guessable: one line naming the variable and why. */
+function checkSecret(read: EnvReader, name: string, value: string | null, hint: string): void {
+  if (!value) return;
+  if (value.length < MIN_SECRET_LENGTH) {
+    read.problems.push(`${name} is too short for production: use at least ${MIN_SECRET_LENGTH} characters (${hint}).`);
+    return;
+  }
+  const weakness = secretWeakness(value);
+  if (weakness) read.problems.push(`${name} is too weak for production: it ${weakness}; use a random one (${hint}).`);
+}
+
+const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** Plain-http origins other than this machine: the page, and so the visitors' messages, travel unencrypted. */
+function plainHttpOrigins(rules: OriginRule[]): string[] {
+  return rules.flatMap((rule) => {
+    if (rule.kind === 'wildcard') return rule.scheme === 'http' ? [`http://*${rule.suffix}`] : [];
+    const url = new URL(rule.origin);
+    return url.protocol === 'http:' && !LOCAL_HOSTS.has(url.hostname) ? [rule.origin] : [];
+  });
 }
 
 export function loadConfig(env: Env): LoadedConfig {
   const read = new EnvReader(env);
   const warnings: string[] = [];
-  const mode = modeOf(env);
+  const mode = modeOf(read);
   const production = mode === 'production';
 
   let widgetApiKey = read.string('WIDGET_API_KEY');
@@ -166,15 +207,18 @@ export function loadConfig(env: Env): LoadedConfig {
     if (production) read.problems.push('WIDGET_API_KEY is required in production: set it to a random string of at least 24 characters (openssl rand -hex 24).');
     widgetApiKey = `dev-${randomBytes(18).toString('hex')}`;
     widgetApiKeyGenerated = true;
-  } else if (production && widgetApiKey.length < MIN_SECRET_LENGTH) {
-    read.problems.push(`WIDGET_API_KEY is too short for production: use at least ${MIN_SECRET_LENGTH} characters (openssl rand -hex 24).`);
+  } else if (production) {
+    checkSecret(read, 'WIDGET_API_KEY', widgetApiKey, 'openssl rand -hex 24');
   }
 
   const adminApiKey = read.string('ADMIN_API_KEY');
-  if (adminApiKey && production && adminApiKey.length < MIN_SECRET_LENGTH) {
-    read.problems.push(`ADMIN_API_KEY is too short for production: use at least ${MIN_SECRET_LENGTH} characters (openssl rand -hex 32).`);
-  }
+  if (production) checkSecret(read, 'ADMIN_API_KEY', adminApiKey, 'openssl rand -hex 32');
   if (!adminApiKey) warnings.push('ADMIN_API_KEY is not set: the admin API (and so the dashboard) answers 503 until it is.');
+  if (adminApiKey && adminApiKey === widgetApiKey) {
+    const sameKeys = 'ADMIN_API_KEY must differ from WIDGET_API_KEY: the widget key is public (it is in every embed snippet), so the same admin key would open the admin API to every visitor.';
+    if (production) read.problems.push(sameKeys);
+    else warnings.push(sameKeys);
+  }
 
   let corsOrigins: AppConfig['corsOrigins'] = 'any';
   const corsRaw = read.string('CORS_ORIGIN');
@@ -189,6 +233,11 @@ export function loadConfig(env: Env): LoadedConfig {
   } else {
     const parsed = parseOriginList(corsRaw);
     for (const problem of parsed.problems) read.problems.push(`CORS_ORIGIN: ${problem}`);
+    if (production) {
+      for (const origin of plainHttpOrigins(parsed.rules)) {
+        read.problems.push(`CORS_ORIGIN: "${origin}" is plain http, refused in production: pages served over http hand the visitors' messages to anyone on the network; use https (only localhost may be http).`);
+      }
+    }
     corsOrigins = parsed.rules;
   }
 
@@ -200,7 +249,7 @@ export function loadConfig(env: Env): LoadedConfig {
   let convex: AppConfig['convex'] = null;
   if (convexUrl) {
     if (!convexSecret) read.problems.push('CONVEX_SERVER_SECRET is required with CONVEX_URL: set the same value in the Convex deployment (npx convex env set CONVEX_SERVER_SECRET …).');
-    else if (production && convexSecret.length < MIN_SECRET_LENGTH) read.problems.push(`CONVEX_SERVER_SECRET is too short for production: use at least ${MIN_SECRET_LENGTH} characters.`);
+    else if (production) checkSecret(read, 'CONVEX_SERVER_SECRET', convexSecret, 'openssl rand -hex 32');
     convex = { url: convexUrl, secret: convexSecret ?? '', timeoutMs: read.int('CONVEX_TIMEOUT_MS', DEFAULT_CONVEX_TIMEOUT_MS, 100, 600_000) };
   }
 
@@ -238,6 +287,12 @@ export function loadConfig(env: Env): LoadedConfig {
       maxMessageChars: read.int('MAX_MESSAGE_CHARS', 4000, 1, 100_000),
     },
     maxBodyBytes: read.int('MAX_BODY_BYTES', 64 * 1024, 1024, 10 * 1024 * 1024),
+    connections: {
+      bodyTimeoutMs: read.int('REQUEST_BODY_TIMEOUT_MS', 10_000, 100, 600_000),
+      maxPerIp: read.int('MAX_CONNECTIONS_PER_IP', 20, 0, 1_000_000),
+      // Bun's idle timeout is whole seconds, at most 255.
+      idleTimeoutSeconds: Math.min(255, Math.ceil((llm?.requestTimeoutMs ?? 60_000) / 1000) + 10),
+    },
     rateLimits: {
       chatPerIpPerMinute: read.int('RATE_LIMIT_CHAT_PER_IP', legacyChatPerMinute(read), 0, 1_000_000),
       chatPerSessionPerMinute: read.int('RATE_LIMIT_CHAT_PER_SESSION', 12, 0, 1_000_000),

@@ -21,7 +21,7 @@ const recovered = await store.recoverInterrupted(store.kind === 'sqlite' ? 0 : (
 if (recovered > 0) logger.warn('marked interrupted replies from a previous run', { count: recovered });
 
 const llm = config.llm ? createOpenAiProvider({ config: config.llm }) : null;
-const app = createApp({ config, store, llm, logger }).listen({ port: config.port, hostname: config.host, idleTimeout: 255 });
+const app = createApp({ config, store, llm, logger }).listen({ port: config.port, hostname: config.host, idleTimeout: config.connections.idleTimeoutSeconds });
 const port = app.server?.port ?? config.port;
 
 logger.info('server listening', { port, mode: config.mode, store: store.kind, model: llm?.model ?? null });

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'bun:test';
 import { DEFAULT_SYSTEM_PROMPT, loadConfig } from '../src/config.ts';
 
-const strong = 'k'.repeat(32);
-const productionEnv = { NODE_ENV: 'production', WIDGET_API_KEY: strong, ADMIN_API_KEY: strong, CORS_ORIGIN: 'https://shop.example', OPENAI_API_KEY: 'sk-x' };
+// What `openssl rand -hex 24` and `-hex 32` print: strong, and different from each other.
+const WIDGET_KEY = '9f3c1a7e5b2d48c6a0e1f7b3d5c9e2a4b6d8f0a1c3e5b7d9';
+const ADMIN_KEY = 'c41e9a2f7d3b6e0a8c5f1d9b3e7a2c6f0d4b8e1a5c9f3d7b2e6a0c4f8d1b5e9a';
+const productionEnv = { NODE_ENV: 'production', WIDGET_API_KEY: WIDGET_KEY, ADMIN_API_KEY: ADMIN_KEY, CORS_ORIGIN: 'https://shop.example', OPENAI_API_KEY: 'sk-x' };
 
 describe('loadConfig', () => {
   it('boots with nothing set: SQLite at ./data/chat.db, port 4000, a generated widget key, no LLM', () => {
@@ -61,7 +63,7 @@ describe('loadConfig', () => {
     expect(problems[0]).toContain('WIDGET_API_KEY is required');
     expect(problems[1]).toContain('ADMIN_API_KEY is too short');
     expect(problems[2]).toContain('CORS_ORIGIN="*" is refused');
-    expect(loadConfig({ ...productionEnv, WIDGET_API_KEY: 'k'.repeat(23) }).problems.join(' ')).toContain('WIDGET_API_KEY is too short');
+    expect(loadConfig({ ...productionEnv, WIDGET_API_KEY: WIDGET_KEY.slice(0, 23) }).problems.join(' ')).toContain('WIDGET_API_KEY is too short');
     expect(loadConfig({ ...productionEnv, CORS_ORIGIN: '' }).problems.join(' ')).toContain('CORS_ORIGIN is required');
   });
 
@@ -81,6 +83,70 @@ describe('loadConfig', () => {
     const { config } = loadConfig({ CORS_ORIGIN: 'https://a.example, https://*.b.example', TRUST_PROXY: '1' });
     expect(config.corsOrigins).toHaveLength(2);
     expect(config.trustProxy).toEqual({ kind: 'hops', hops: 1 });
+  });
+});
+
+describe('production refuses weak settings (issue 11, finding 5)', () => {
+  const problemsWith = (env: Record<string, string>) => loadConfig({ ...productionEnv, ...env }).problems;
+
+  it('refuses an admin key equal to the widget key, which is public, in one line', () => {
+    const problems = problemsWith({ ADMIN_API_KEY: WIDGET_KEY });
+    expect(problems).toEqual([expect.stringContaining('ADMIN_API_KEY must differ from WIDGET_API_KEY')]);
+    // Development says so too, as a warning: nothing is public there yet.
+    expect(loadConfig({ WIDGET_API_KEY: WIDGET_KEY, ADMIN_API_KEY: WIDGET_KEY }).warnings.join(' ')).toContain('ADMIN_API_KEY must differ');
+  });
+
+  it('refuses secrets that are long enough but guessable, naming the variable and why', () => {
+    const cases: Array<[string, string, string]> = [
+      ['WIDGET_API_KEY', 'aaaaaaaaaaaaaaaaaaaaaaaa', 'different characters'],
+      ['ADMIN_API_KEY', 'password1234password1234', 'repeats a shorter pattern'],
+      ['ADMIN_API_KEY', 'MyCompanySecretPassword1234', 'common words'],
+      ['WIDGET_API_KEY', 'abcdefghijklmnopqrstuvwxyz', 'run of neighbouring characters'],
+      ['ADMIN_API_KEY', 'xzxzzxzxxzqxwzrxtzxyzxxz', 'too little randomness'],
+    ];
+    for (const [name, value, why] of cases) {
+      const problems = problemsWith({ [name]: value });
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toStartWith(`${name} is too weak for production: it `);
+      expect(problems[0]).toContain(why);
+    }
+    const convex = problemsWith({ CONVEX_URL: 'https://happy-otter-123.convex.cloud', CONVEX_SERVER_SECRET: 'secretsecretsecretsecret' });
+    expect(convex).toEqual([expect.stringContaining('CONVEX_SERVER_SECRET is too weak for production')]);
+  });
+
+  it('accepts what the documented generators print', () => {
+    const hex = (bytes: number) => Buffer.from(crypto.getRandomValues(new Uint8Array(bytes))).toString('hex');
+    for (let i = 0; i < 200; i++) {
+      expect(problemsWith({ WIDGET_API_KEY: hex(24), ADMIN_API_KEY: hex(32), CONVEX_URL: 'https://a-b-1.convex.cloud', CONVEX_SERVER_SECRET: crypto.randomUUID() })).toEqual([]);
+    }
+  });
+
+  it('refuses a plain-http CORS origin other than localhost', () => {
+    for (const origin of ['http://shop.example', 'http://*.shop.example', 'https://ok.example,http://10.0.0.5:8080']) {
+      const problems = problemsWith({ CORS_ORIGIN: origin });
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toContain('is plain http, refused in production');
+    }
+    expect(problemsWith({ CORS_ORIGIN: 'https://shop.example,http://localhost:5173,http://127.0.0.1:8080' })).toEqual([]);
+    // Development is for trying things: plain http is fine there.
+    expect(loadConfig({ CORS_ORIGIN: 'http://shop.example' }).problems).toEqual([]);
+  });
+
+  it('bounds slow clients by default: 10 s for a body, 20 open requests per client, idle connections closed after the model\'s limit', () => {
+    expect(loadConfig({}).config.connections).toEqual({ bodyTimeoutMs: 10_000, maxPerIp: 20, idleTimeoutSeconds: 70 });
+    expect(loadConfig({ OPENAI_API_KEY: 'sk-1', OPENAI_TIMEOUT_MS: '3600000' }).config.connections.idleTimeoutSeconds).toBe(255);
+    expect(loadConfig({ REQUEST_BODY_TIMEOUT_MS: '2500', MAX_CONNECTIONS_PER_IP: '0' }).config.connections).toMatchObject({ bodyTimeoutMs: 2500, maxPerIp: 0 });
+  });
+
+  it('refuses an unknown NODE_ENV instead of silently running in development mode', () => {
+    for (const value of ['Production', 'PRODUCTION', 'prod', 'staging']) {
+      const { problems } = loadConfig({ ...productionEnv, NODE_ENV: value });
+      expect(problems).toEqual([`NODE_ENV must be one of development, production, test (got "${value}"; the value is case-sensitive).`]);
+    }
+    // Checked as production meanwhile, so the same boot reports the weak secrets as well.
+    expect(loadConfig({ NODE_ENV: 'Production' }).problems.join('\n')).toContain('WIDGET_API_KEY is required in production');
+    expect(loadConfig({ NODE_ENV: 'development' }).config.mode).toBe('development');
+    expect(loadConfig({ NODE_ENV: '' }).config.mode).toBe('development');
   });
 });
 

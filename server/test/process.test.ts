@@ -85,6 +85,19 @@ describe('the server process', () => {
     expect(err).not.toContain('    at '); // no stack trace
   });
 
+  it('refuses NODE_ENV=Production and an admin key equal to the widget key, one line each, instead of running in development', async () => {
+    const key = '9f3c1a7e5b2d48c6a0e1f7b3d5c9e2a4b6d8f0a1c3e5b7d9';
+    const env = cleanEnv({ NODE_ENV: 'Production', WIDGET_API_KEY: key, ADMIN_API_KEY: key, CORS_ORIGIN: 'https://shop.example', PORT: '0' });
+    const child = Bun.spawn(['bun', ENTRY], { cwd: dir, env, stdout: 'pipe', stderr: 'pipe' });
+    expect(await child.exited).toBe(1);
+    const lines = (await new Response(child.stderr).text()).trim().split('\n');
+    expect(lines).toEqual([
+      'Open Chat Widget server cannot start (production mode):',
+      '  - NODE_ENV must be one of development, production, test (got "Production"; the value is case-sensitive).',
+      expect.stringMatching(/^ {2}- ADMIN_API_KEY must differ from WIDGET_API_KEY: /),
+    ]);
+  });
+
   it('loses no user message when killed with SIGKILL mid-stream, and marks the cut reply as interrupted at the next boot', async () => {
     const dbPath = join(dir, 'kill.db');
     const env = { WIDGET_API_KEY: 'kill-test-key-0123456789abcdef', DATABASE_PATH: dbPath, OPENAI_BASE_URL: fakeLlm.url, OPENAI_API_KEY: 'sk-test' };

@@ -33,7 +33,7 @@ describe('key gates on a real server', () => {
       const response = await fetch(`${server.url}/v1/chat/history`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', [header]: server.widgetKey },
-        body: JSON.stringify({ sessionId: 'keys-1' }),
+        body: JSON.stringify({ sessionId: 'keys-session-0001' }),
       });
       expect(response.status).toBe(200);
     }
@@ -68,13 +68,13 @@ describe('key gates on a real server', () => {
 
   it('compares both keys with safeEqual: the gates pass the given and the configured key to it, and obey its answer', async () => {
     const spy = spyOn(keys, 'safeEqual');
-    await server.post('/v1/chat/history', { sessionId: 'keys-3' }, { 'x-api-key': 'given-widget' });
+    await server.post('/v1/chat/history', { sessionId: 'keys-session-0003' }, { 'x-api-key': 'given-widget' });
     await server.admin('/v1/admin/conversations', { headers: { 'x-admin-api-key': 'given-admin' } });
     expect(spy.mock.calls).toContainEqual(['given-widget', server.widgetKey]);
     expect(spy.mock.calls).toContainEqual(['given-admin', server.adminKey]);
     // Proof that the decision is safeEqual's and not a `===` beside it: when it says yes, a wrong key passes.
     spy.mockImplementation(() => true);
-    expect((await server.post('/v1/chat/history', { sessionId: 'keys-3' }, { 'x-api-key': 'wrong' })).status).toBe(200);
+    expect((await server.post('/v1/chat/history', { sessionId: 'keys-session-0003' }, { 'x-api-key': 'wrong' })).status).toBe(200);
     expect((await server.admin('/v1/admin/conversations', { headers: { 'x-admin-api-key': 'wrong' } })).status).toBe(200);
   });
 });
@@ -97,13 +97,13 @@ describe('admin API without an admin key', () => {
 });
 
 describe('production key rules', () => {
-  const production = { NODE_ENV: 'production', CORS_ORIGIN: 'https://example.com', WIDGET_API_KEY: 'w'.repeat(24), ADMIN_API_KEY: 'a'.repeat(24) };
+  const production = { NODE_ENV: 'production', CORS_ORIGIN: 'https://example.com', WIDGET_API_KEY: '5be1c9d3f7a2e6b0d4c8a1f5', ADMIN_API_KEY: '0e7a3c9f1b5d8e2a6c4f0b9d' };
   it('boots with keys of 24 characters or more', () => {
     expect(loadConfig(production).problems).toEqual([]);
   });
   it('refuses a widget or admin key shorter than 24 characters, and a missing widget key', () => {
-    expect(loadConfig({ ...production, WIDGET_API_KEY: 'w'.repeat(23) }).problems.join('\n')).toContain('WIDGET_API_KEY is too short');
-    expect(loadConfig({ ...production, ADMIN_API_KEY: 'a'.repeat(23) }).problems.join('\n')).toContain('ADMIN_API_KEY is too short');
+    expect(loadConfig({ ...production, WIDGET_API_KEY: production.WIDGET_API_KEY.slice(1) }).problems.join('\n')).toContain('WIDGET_API_KEY is too short');
+    expect(loadConfig({ ...production, ADMIN_API_KEY: production.ADMIN_API_KEY.slice(1) }).problems.join('\n')).toContain('ADMIN_API_KEY is too short');
     expect(loadConfig({ ...production, WIDGET_API_KEY: undefined }).problems.join('\n')).toContain('WIDGET_API_KEY is required');
   });
 });

@@ -28,7 +28,7 @@ describe('origin rules', () => {
     expect(parseOriginList('https://ok.example, example.com, https://x.example/path, *').problems).toHaveLength(3);
   });
   it('refuses * (and a missing list) in production', () => {
-    const production = { NODE_ENV: 'production', WIDGET_API_KEY: 'w'.repeat(32), ADMIN_API_KEY: 'a'.repeat(32) };
+    const production = { NODE_ENV: 'production', WIDGET_API_KEY: '5be1c9d3f7a2e6b0d4c8a1f5e9b3d7c2', ADMIN_API_KEY: '0e7a3c9f1b5d8e2a6c4f0b9d3e7a1c5f' };
     expect(loadConfig({ ...production, CORS_ORIGIN: '*' }).problems.join('\n')).toContain('CORS_ORIGIN="*" is refused in production');
     expect(loadConfig({ ...production }).problems.join('\n')).toContain('CORS_ORIGIN is required in production');
     expect(loadConfig({ ...production, CORS_ORIGIN: 'https://a.example,*' }).problems).not.toEqual([]);

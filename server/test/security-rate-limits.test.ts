@@ -83,7 +83,7 @@ describe('rate limits on a real server (socket IP)', () => {
   it('limits a flood of distinct forged X-Forwarded-For values: the limiter sees the socket IP', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 40; i++) {
-      const response = await server.post('/v1/chat/history', { sessionId: `xff-${i}` }, { 'x-forwarded-for': `198.51.${i >> 8}.${i & 255}`, 'x-real-ip': `203.0.113.${i}` });
+      const response = await server.post('/v1/chat/history', { sessionId: `xff-flood-session-${i}` }, { 'x-forwarded-for': `198.51.${i >> 8}.${i & 255}`, 'x-real-ip': `203.0.113.${i}` });
       statuses.push(response.status);
       if (response.status === 429 && i === 5) await rateLimited(response);
       else await response.body?.cancel();
@@ -94,10 +94,10 @@ describe('rate limits on a real server (socket IP)', () => {
 
   it('counts requests with a missing or wrong key too, and refills as the clock moves', async () => {
     now += 60_000;
-    for (let i = 0; i < 5; i++) await (await server.post('/v1/chat/history', { sessionId: 'guess' }, { 'x-api-key': `guess-${i}` })).body?.cancel();
-    await rateLimited(await server.post('/v1/chat/history', { sessionId: 'guess' }));
+    for (let i = 0; i < 5; i++) await (await server.post('/v1/chat/history', { sessionId: 'guess-session-0001' }, { 'x-api-key': `guess-${i}` })).body?.cancel();
+    await rateLimited(await server.post('/v1/chat/history', { sessionId: 'guess-session-0001' }));
     now += 12_000; // one request refills every 12 s at 5 per minute
-    expect((await server.post('/v1/chat/history', { sessionId: 'guess' })).status).toBe(200);
+    expect((await server.post('/v1/chat/history', { sessionId: 'guess-session-0001' })).status).toBe(200);
   });
 
   it('limits admin routes per IP, wrong keys included', async () => {
@@ -117,13 +117,13 @@ describe('rate limits behind one trusted proxy (TRUST_PROXY=1)', () => {
   it('keys the bucket on the hop the proxy appended, so forged entries before it change nothing', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 5; i++) {
-      const response = await server.post('/v1/chat/history', { sessionId: 'proxy-1' }, { 'x-forwarded-for': `6.6.6.${i}, 198.51.100.7` });
+      const response = await server.post('/v1/chat/history', { sessionId: 'proxy-session-0001' }, { 'x-forwarded-for': `6.6.6.${i}, 198.51.100.7` });
       statuses.push(response.status);
       await response.body?.cancel();
     }
     expect(statuses).toEqual([200, 200, 200, 429, 429]);
     // Another visitor behind the same proxy has a bucket of its own.
-    expect((await server.post('/v1/chat/history', { sessionId: 'proxy-2' }, { 'x-forwarded-for': '198.51.100.8' })).status).toBe(200);
+    expect((await server.post('/v1/chat/history', { sessionId: 'proxy-session-0002' }, { 'x-forwarded-for': '198.51.100.8' })).status).toBe(200);
   });
 
   it('limits a session across client IPs (per-session bucket on chat turns)', async () => {

@@ -8,6 +8,7 @@ import { parseConfig, textColorOn, type WidgetConfig } from './lib/config.ts';
 import { createChatApi } from './lib/api.ts';
 import { createChatController } from './lib/controller.ts';
 import { createEmitter, type WidgetEventName, type WidgetListener } from './lib/events.ts';
+import { pageUrlOf } from './lib/page-url.ts';
 import { createSessionStore, newSessionId, sessionKey } from './lib/session.ts';
 import { pickLanguage } from './i18n/index.ts';
 import { createChatState } from './state.svelte.ts';
@@ -35,7 +36,7 @@ function start(config: WidgetConfig): OpenChatWidgetApi {
   const state = createChatState(config.open);
   const session = createSessionStore(() => window.localStorage, sessionKey(config.apiUrl), () => newSessionId(crypto));
   const api = createChatApi({ apiUrl: config.apiUrl, apiKey: config.apiKey, fetch: (url, init) => fetch(url, init), isOnline: () => navigator.onLine });
-  const controller = createChatController({ state, api, session, events, pageUrl: () => location.href });
+  const controller = createChatController({ state, api, session, events, pageUrl: () => pageUrlOf(location) });
   const accent = config.accentColor ?? DEFAULT_ACCENT;
 
   // A custom element name: host rules aimed at div/section never match it.

@@ -59,6 +59,17 @@ export function filtersToSearchParams(filters: ListFilters, extra: Record<string
   return params;
 }
 
+/**
+ * The query string without its blank fields, or null when it has none. Without JavaScript the filter form is a
+ * plain GET that sends every field, empty ones too (`?q=lamp&from=&to=&problem=&feedback=`); the list redirects
+ * that to the URL the scripted form navigates to, so both ways land on the same page address.
+ */
+export function withoutBlankFields(params: URLSearchParams): URLSearchParams | null {
+  const all = [...params];
+  const kept = all.filter(([, value]) => value.trim() !== '');
+  return kept.length === all.length ? null : new URLSearchParams(kept);
+}
+
 export function hasActiveFilters(filters: ListFilters): boolean {
   return Boolean(filters.q || filters.from || filters.to || filters.problem || filters.feedback);
 }

@@ -4,10 +4,25 @@ import { TokenUsageSchema } from '../llm/usage.ts';
 import { FeedbackSchema, MessageSchema, nullable } from '../store/schemas.ts';
 
 export const SESSION_ID_PATTERN = '^[A-Za-z0-9._:-]{1,128}$';
+/** History and feedback hand out a conversation to whoever names its session id, so there it must be guessable by no one. */
+export const MIN_SECRET_SESSION_ID_LENGTH = 16;
+export const SECRET_SESSION_ID_PATTERN = `^[A-Za-z0-9._:-]{${MIN_SECRET_SESSION_ID_LENGTH},128}$`;
+
+const SESSION_ID_SECRET_NOTE =
+  'The session id is the visitor\'s only credential for reading the conversation back and rating replies: treat it as a secret and generate it randomly (the widget uses `crypto.randomUUID()`), never from a user name, an e-mail address or a counter.';
 
 export const SessionId = t.String({
   pattern: SESSION_ID_PATTERN,
-  description: 'The visitor\'s conversation key (the widget uses a random UUID). One sessionId is one conversation.',
+  description: `The visitor's conversation key, 1 to 128 characters of A-Z a-z 0-9 . _ : - (one sessionId is one conversation). ${SESSION_ID_SECRET_NOTE}`,
+  examples: ['3f0c8a4e-6c1d-4f5e-9a57-2b8f0e7d9c10'],
+});
+
+/** The session id where it reads or changes a stored conversation: at least 16 characters. */
+export const SecretSessionId = t.String({
+  pattern: SECRET_SESSION_ID_PATTERN,
+  // An OpenAPI extension keyword (Elysia's own `error` option is not one, and lints as an error in the document).
+  'x-error': `must be ${MIN_SECRET_SESSION_ID_LENGTH} to 128 characters of A-Z a-z 0-9 . _ : -, generated randomly (a UUID), because it is the key to the visitor's conversation`,
+  description: `The visitor's conversation key, ${MIN_SECRET_SESSION_ID_LENGTH} to 128 characters of A-Z a-z 0-9 . _ : -. ${SESSION_ID_SECRET_NOTE}`,
   examples: ['3f0c8a4e-6c1d-4f5e-9a57-2b8f0e7d9c10'],
 });
 
@@ -54,7 +69,7 @@ export const StreamEvents = t.Union(
 );
 
 export const HistoryRequest = t.Object(
-  { sessionId: SessionId, limit: t.Optional(t.Integer({ minimum: 1, maximum: 200, default: 100 })) },
+  { sessionId: SecretSessionId, limit: t.Optional(t.Integer({ minimum: 1, maximum: 200, default: 100 })) },
   { title: 'HistoryRequest' },
 );
 
@@ -67,7 +82,7 @@ export const HistoryReply = t.Object(
 
 export const FeedbackRequest = t.Object(
   {
-    sessionId: SessionId,
+    sessionId: SecretSessionId,
     messageId: t.String({ minLength: 1, maxLength: 128 }),
     feedback: nullable(FeedbackSchema, { description: 'null clears it.' }),
   },

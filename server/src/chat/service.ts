@@ -16,6 +16,7 @@ import type { FinalMessageStatus } from '../shared/conversation.ts';
 import { estimateTokens } from '../shared/tokens.ts';
 import type { ChatStore } from '../store/chat-store.ts';
 import { buildModelMessages, countPromptChars } from './history.ts';
+import { storablePageUrl } from './page-url.ts';
 import type { DoneEvent, ErrorEvent, StartEvent, StreamEvent } from './schemas.ts';
 
 export interface TurnInput {
@@ -80,7 +81,7 @@ export function createChatService({ config, store, llm, limits, logger, now = Da
       sessionId: input.sessionId,
       content,
       origin: input.origin ?? null,
-      pageUrl: input.pageUrl ?? null,
+      pageUrl: storablePageUrl(input.pageUrl),
       userAgent: input.userAgent ?? null,
       model: llm.model,
       historyLimit: config.chat.maxHistoryMessages,

@@ -35,6 +35,8 @@ interface ValidationIssue {
   path?: string;
   message?: string;
   summary?: string;
+  /** The failing schema; its `x-error` string, when it has one, says what the field must be better than a pattern. */
+  schema?: { 'x-error'?: unknown };
 }
 
 function describeValidation(error: unknown): string {
@@ -42,7 +44,8 @@ function describeValidation(error: unknown): string {
   const first = Array.isArray(all) ? all[0] : undefined;
   if (!first) return 'The request is not valid.';
   const field = (first.path ?? '').replace(/^\//, '').replace(/\//g, '.');
-  const why = (first.summary ?? first.message ?? 'is not valid').replace(/^Expected/, 'expected');
+  const own = typeof first.schema?.['x-error'] === 'string' ? first.schema['x-error'] : null;
+  const why = (own ?? first.summary ?? first.message ?? 'is not valid').replace(/^Expected/, 'expected');
   return field ? `Invalid field "${field}": ${why}.`.replace(/\.\.$/, '.') : `Invalid request: ${why}.`.replace(/\.\.$/, '.');
 }
 

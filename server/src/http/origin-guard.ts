@@ -2,6 +2,12 @@
  * Browser origins: a request carrying an `Origin` that is not on the CORS allow-list is refused with 403 JSON before
  * any work is done (a missing CORS header alone only hides the answer; the chat would still run and cost money).
  * Requests without `Origin` (servers, curl) pass: the key and the rate limits still apply to them.
+ *
+ * Beyond the list, one origin is this server's own: the demo page it serves at `/` embeds the widget, which calls back
+ * here. That origin is PUBLIC_URL's when set. Without PUBLIC_URL it can only be read from the Host header, and a Host
+ * header proves nothing: a page on any domain that a DNS-rebinding attack points at this server sends `Origin` and
+ * `Host` naming that same domain. So an Origin equal to the Host is let through only while the demo page is on (off by
+ * default in production); otherwise list the origin in CORS_ORIGIN or set PUBLIC_URL.
  */
 import { cors } from '@elysiajs/cors';
 import { Elysia } from 'elysia';
@@ -21,8 +27,20 @@ function sameHost(origin: string, request: Request): boolean {
   }
 }
 
+function originOf(url: string | null): string | null {
+  if (!url) return null;
+  try {
+    return new URL(url).origin;
+  } catch {
+    return null;
+  }
+}
+
 export function originGuard(config: AppConfig) {
-  const allowed = (origin: string, request: Request) => isOriginAllowed(origin, config.corsOrigins) || sameHost(origin, request);
+  const ownOrigin = originOf(config.publicUrl);
+  const isOwnOrigin = (origin: string, request: Request) =>
+    ownOrigin !== null ? origin === ownOrigin : config.widget.demoPage && sameHost(origin, request);
+  const allowed = (origin: string, request: Request) => isOriginAllowed(origin, config.corsOrigins) || isOwnOrigin(origin, request);
   return new Elysia({ name: 'origin-guard', seed: config })
     .onRequest(({ request }) => {
       const origin = request.headers.get('origin');

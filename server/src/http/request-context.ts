@@ -10,6 +10,7 @@ import { clientIpPlugin } from './client-ip.ts';
 import { toErrorReply } from './errors.ts';
 import type { Logger } from '../logger.ts';
 import { checkJsonValue, checkRequestUrl, pathOf } from './request-guard.ts';
+import type { RouteOf } from './route-table.ts';
 import { securityHeaders } from './security-headers.ts';
 
 interface RequestMeta {
@@ -25,7 +26,7 @@ function sentStatus(response: unknown, status: unknown): number {
   return typeof status === 'number' ? status : 200;
 }
 
-export function requestContext({ config, logger }: { config: AppConfig; logger: Logger }) {
+export function requestContext({ config, logger, routeOf }: { config: AppConfig; logger: Logger; routeOf: RouteOf }) {
   const headers = securityHeaders(config);
   const meta = new WeakMap<Request, RequestMeta>();
   const metaOf = (request: Request): RequestMeta => {
@@ -61,6 +62,9 @@ export function requestContext({ config, logger }: { config: AppConfig; logger: 
       }
       set.status = reply.status;
       Object.assign(set.headers, reply.headers);
+      // Refused before its body was read (key, origin, limits, size): Bun would keep the connection waiting for that
+      // body in order to reuse it, so a client announcing a body and never sending it would hold it. Close it instead.
+      if (request.body !== null && !request.bodyUsed) set.headers.connection = 'close';
       set.headers['content-type'] = 'application/json; charset=utf-8';
       return new Response(JSON.stringify(reply.body), { status: reply.status, headers: set.headers as Record<string, string> });
     })
@@ -70,8 +74,9 @@ export function requestContext({ config, logger }: { config: AppConfig; logger: 
       logger.info('request', {
         requestId: id,
         method: request.method,
-        // The route pattern, not the URL: ids and query strings (search terms) stay out of the log.
-        route: route || `unmatched ${(pathOf(request) ?? '?').slice(0, 120)}`,
+        // The route pattern, not the URL: ids and query strings (search terms) stay out of the log. A request refused
+        // before routing (key, origin, limits) has no route yet: the table says which one it was for.
+        route: route || routeOf(request.method, pathOf(request) ?? '') || `unmatched ${(pathOf(request) ?? '?').slice(0, 120)}`,
         status: sentStatus(responseValue, set.status),
         ms: Math.round((performance.now() - startedAt) * 10) / 10,
       });

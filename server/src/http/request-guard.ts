@@ -9,10 +9,11 @@ export const MAX_URL_LENGTH = 8192;
 /** Our bodies are flat objects; anything deeper is an attack on the parser or the validator, not a chat message. */
 export const MAX_JSON_DEPTH = 16;
 
-// C0 controls except tab, line feed and carriage return (which real messages contain), and DEL.
-const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+// C0 controls except tab, line feed and carriage return (which real messages contain), DEL, and the C1 controls
+// (U+0080–U+009F: NEL, U+0085, is a line break to some parsers and terminals, and none of them is ever typed as text).
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
 // URLs have no business carrying any control character, tab and newlines included.
-const URL_CONTROL = /[\u0000-\u001f\u007f]/;
+const URL_CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 const invalidUrl = (why: string) => new HttpError(400, 'invalid_url', `The request URL is not valid: ${why}.`);
 const invalidText = () =>

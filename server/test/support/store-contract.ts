@@ -14,6 +14,7 @@
  *   words must appear in one message. A string with no word in it filters nothing.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'bun:test';
+import { LIST_LIMIT_MAX } from '../../src/shared/conversation.ts';
 import {
   StoreError,
   type ChatStore,
@@ -457,6 +458,17 @@ export function describeChatStoreContract(name: string, open: () => Promise<Open
         for (let index = 1; index < items.length; index += 1) {
           expect(items[index - 1]!.updatedAt).toBeGreaterThanOrEqual(items[index]!.updatedAt);
         }
+      });
+
+      it(`gives up to ${LIST_LIMIT_MAX} conversations a page, and clamps a larger limit to that`, async () => {
+        const seeded = LIST_LIMIT_MAX + 5;
+        for (let index = 0; index < seeded; index += 1) await start({ sessionId: newSessionId(), now: T0 + index });
+        const full = await store.listConversations({ limit: LIST_LIMIT_MAX });
+        expect(full.items).toHaveLength(LIST_LIMIT_MAX);
+        expect(full.nextCursor).not.toBeNull();
+        const rest = await store.listConversations({ limit: LIST_LIMIT_MAX, cursor: full.nextCursor });
+        expect(rest.items).toHaveLength(seeded - LIST_LIMIT_MAX);
+        expect((await store.listConversations({ limit: LIST_LIMIT_MAX * 10 })).items).toHaveLength(LIST_LIMIT_MAX);
       });
 
       it('gives no cursor on the last page, even when it is full', async () => {

@@ -45,7 +45,8 @@ export interface ChatControllerDeps {
   api: ChatApi;
   session: SessionStore;
   events: Pick<Emitter, 'emit'>;
-  pageUrl: () => string;
+  /** Origin and path of the host page (page-url.ts), or undefined when it has none worth reporting. */
+  pageUrl: () => string | undefined;
   historyLimit?: number;
 }
 

@@ -9,6 +9,7 @@
 import { treaty } from '@elysiajs/eden';
 import type { App } from 'server';
 import type { Conversation, ConversationFilter, ConversationThread, Page, Stats } from '../types.ts';
+import { isConversationId } from './conversation-id.ts';
 
 export class AdminApiError extends Error {
   constructor(
@@ -28,9 +29,9 @@ export interface ListInput extends ConversationFilter {
 
 export interface AdminApi {
   listConversations(input: ListInput): Promise<Page<Conversation>>;
-  /** Null when the conversation does not exist. */
+  /** Null when the conversation does not exist (or `conversationId` cannot be an id at all). */
   getThread(conversationId: string): Promise<ConversationThread | null>;
-  /** False when it did not exist. */
+  /** False when it did not exist (or `conversationId` cannot be an id at all). */
   deleteConversation(conversationId: string): Promise<boolean>;
   stats(range: { from: number; to: number }): Promise<Stats>;
   /** The export's response with its body unread, so the caller can pipe it on as it arrives. */
@@ -89,11 +90,13 @@ export function createAdminApi({ baseUrl, adminKey, fetch = globalThis.fetch, ti
       );
       return { items: page.conversations, nextCursor: page.nextCursor };
     },
-    getThread(conversationId) {
-      return settle(() => client.v1.admin.conversations({ id: conversationId }).get());
+    async getThread(conversationId) {
+      if (!isConversationId(conversationId)) return null;
+      return settle(() => client.v1.admin.conversations({ id: pathSegment(conversationId) }).get());
     },
     async deleteConversation(conversationId) {
-      const result = await settle(() => client.v1.admin.conversations({ id: conversationId }).delete());
+      if (!isConversationId(conversationId)) return false;
+      const result = await settle(() => client.v1.admin.conversations({ id: pathSegment(conversationId) }).delete());
       return result?.deleted === true;
     },
     async stats(range) {
@@ -113,6 +116,14 @@ export function createAdminApi({ baseUrl, adminKey, fetch = globalThis.fetch, ti
       return response;
     },
   };
+}
+
+/**
+ * Eden puts a path parameter into the URL as it is given: encode it, so no value can add a segment, a query or a
+ * fragment (ids are checked first anyway; this holds for any other parameter added later).
+ */
+function pathSegment(value: string): string {
+  return encodeURIComponent(value);
 }
 
 function unreachable(baseUrl: string, cause: unknown): AdminApiError {

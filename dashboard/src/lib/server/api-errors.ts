@@ -8,7 +8,7 @@ export async function fromApi<T>(call: () => Promise<T>): Promise<T> {
   } catch (cause) {
     if (cause instanceof AdminApiError) {
       const status = cause.status === 404 || cause.status === 400 ? cause.status : 502;
-      error(status, { message: cause.message, code: cause.code });
+      error(status, cause.message, { code: cause.code });
     }
     throw cause;
   }

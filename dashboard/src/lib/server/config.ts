@@ -39,7 +39,13 @@ function positiveNumber(env: Env, name: string, fallback: number, problems: stri
 export function parseConfig(env: Env, generateSecret = () => randomBytes(32).toString('base64url')): ConfigResult {
   const problems: string[] = [];
   const notices: string[] = [];
-  const production = env.NODE_ENV === 'production';
+  // Exactly as the server reads it: an unknown value (`Production`, `prod`) is refused, and checked as production
+  // meanwhile so that one start lists every problem, instead of silently running without the production checks.
+  const mode = env.NODE_ENV?.trim() || 'development';
+  const production = mode !== 'development' && mode !== 'test';
+  if (!['development', 'production', 'test'].includes(mode)) {
+    problems.push(`NODE_ENV must be one of development, production, test (got "${mode}"; the value is case-sensitive).`);
+  }
 
   const apiUrlRaw = env.API_URL?.trim() || 'http://127.0.0.1:4000';
   let apiUrl = apiUrlRaw;

@@ -1,14 +1,14 @@
 /** Everything a request handler needs, built once per process from the config and handed down via `locals`. */
 import { createAdminApi, type AdminApi } from './admin-api.ts';
-import { createAttemptLimiter, type AttemptLimiter } from './attempt-limiter.ts';
 import { createSessionKeeper, type SessionKeeper } from './auth.ts';
 import type { DashboardConfig } from './config.ts';
+import { createLoginGate, type LoginGate } from './login-gate.ts';
 
 export interface DashboardDeps {
   config: DashboardConfig;
   api: AdminApi;
   sessions: SessionKeeper;
-  loginLimiter: AttemptLimiter;
+  loginGate: LoginGate;
   now: () => number;
 }
 
@@ -17,7 +17,7 @@ export function createDashboardDeps(config: DashboardConfig, now: () => number =
     config,
     api: createAdminApi({ baseUrl: config.apiUrl, adminKey: config.adminApiKey }),
     sessions: createSessionKeeper({ secret: config.sessionSecret, ttlMs: config.sessionTtlMs }),
-    loginLimiter: createAttemptLimiter({ maxAttempts: config.loginMaxAttempts, windowMs: config.loginWindowMs }),
+    loginGate: createLoginGate({ maxAttempts: config.loginMaxAttempts, windowMs: config.loginWindowMs }),
     now,
   };
 }

@@ -13,8 +13,15 @@ export function guard(pathname: string, search: string, signedIn: boolean): Guar
   return { kind: 'login', location: `/login${next}` };
 }
 
-/** Where to go after signing in: a path on this site only (no `//host`, no scheme), else the list. */
+/** A path as this site's own links write it: printable ASCII only (anything else arrives percent-encoded). */
+const PLAIN_PATH = /^\/[\x21-\x7e]*$/;
+
+/**
+ * Where to go after signing in: a path on this site only (no `//host`, no scheme), else the list. Tabs, newlines
+ * and non-ASCII characters are refused too: a Location header cannot carry them (the redirect would fail with a
+ * 500), and browsers drop tabs and newlines from URLs, which would turn `/\t/evil.example` into `//evil.example`.
+ */
 export function safeNext(next: string | null): string {
-  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return '/';
+  if (!next || !PLAIN_PATH.test(next) || next.startsWith('//') || next.startsWith('/\\')) return '/';
   return next;
 }
