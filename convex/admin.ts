@@ -4,6 +4,7 @@ import { mutation, query } from './_generated/server';
 import { requireServerSecret } from './lib/guard';
 import { listConversationPage } from './lib/listing';
 import { toConversation, toMessage } from './lib/model';
+import { markInterrupted } from './lib/recovery';
 import { addConversationToDays, addMessageToDays, dayList, emptyStatsPart } from './lib/stats';
 
 /** The admin half of the store: lists, one thread, deletion, stats and crash recovery. */
@@ -107,15 +108,7 @@ export const recoverInterrupted = mutation({
       .query('messages')
       .withIndex('by_status', (q) => q.eq('status', 'streaming').lt('createdAt', cutoff))
       .take(WRITE_BATCH);
-    for (const message of stale) {
-      await ctx.db.patch(message._id, { status: 'error', errorCode: 'interrupted' });
-      const conversation = await ctx.db.get(message.conversationId);
-      if (!conversation) continue;
-      await ctx.db.patch(conversation._id, {
-        errorCount: conversation.errorCount + 1,
-        messageCount: conversation.messageCount + 1,
-      });
-    }
+    for (const message of stale) await markInterrupted(ctx, message);
     return { recovered: stale.length, done: stale.length < WRITE_BATCH };
   },
 });

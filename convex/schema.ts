@@ -59,9 +59,22 @@ export default defineSchema({
     firstTokenMs: nullableNumber,
     totalMs: nullableNumber,
     feedback: v.union(feedbackValidator, v.null()),
+    // Set on replies started by a server that holds a replica lease (see recovery.ts): while `streaming`, the
+    // reply belongs to that replica, and is interrupted once its lease runs out or it outlives `streamLimitMs`.
+    // Optional: replies stored before leases existed have neither.
+    replicaId: v.optional(v.string()),
+    streamLimitMs: v.optional(v.number()),
   })
     .index('by_conversation', ['conversationId', 'createdAt'])
     .index('by_status', ['status', 'createdAt'])
     .index('by_createdAt', ['createdAt'])
     .searchIndex('search_content', { searchField: 'content', filterFields: ['conversationId'] }),
+
+  /** One lease per running server replica, renewed while it lives; an expired lease means the replica died. */
+  replicaLeases: defineTable({
+    replicaId: v.string(),
+    expiresAt: v.number(),
+  })
+    .index('by_replicaId', ['replicaId'])
+    .index('by_expiresAt', ['expiresAt']),
 });

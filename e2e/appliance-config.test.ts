@@ -8,6 +8,7 @@ import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { caddyCompatEnv } from './support/caddy-version.ts';
 import {
   REPO_ROOT,
   dockerignoreMatcher,
@@ -37,7 +38,12 @@ function instructions(stage: string, op: string): string[] {
 
 describe('Caddyfile', () => {
   it('passes caddy validate with its defaults and with explicit upstreams', async () => {
-    const envs: Array<Record<string, string>> = [{}, { DOMAIN: 'chat.example.com', SERVER_UPSTREAM: '127.0.0.1:4000', DASHBOARD_UPSTREAM: '127.0.0.1:3000' }];
+    // On Caddy 2.6 (Debian's), the one setting whose spelling changed in 2.7 is given as that version names it.
+    const compat = caddyCompatEnv();
+    const envs: Array<Record<string, string>> = [
+      compat,
+      { ...compat, DOMAIN: 'chat.example.com', SERVER_HOST: '127.0.0.1', SERVER_PORT: '4000', SERVER_DNS: 'udp/127.0.0.1:5353', DASHBOARD_UPSTREAM: '127.0.0.1:3000' },
+    ];
     for (const env of envs) {
       const result = await run(['caddy', 'validate', '--config', 'Caddyfile', '--adapter', 'caddyfile'], { env });
       expect(`${result.code} ${result.stdout}${result.stderr}`).toContain('Valid configuration');
@@ -47,13 +53,39 @@ describe('Caddyfile', () => {
 
   it('takes its site address and upstreams from the environment', async () => {
     const adapted = await run(['caddy', 'adapt', '--config', 'Caddyfile', '--adapter', 'caddyfile'], {
-      env: { DOMAIN: 'chat.example.com', SERVER_UPSTREAM: '10.1.1.1:4000', DASHBOARD_UPSTREAM: '10.2.2.2:3000' },
+      env: { ...caddyCompatEnv(), DOMAIN: 'chat.example.com', SERVER_HOST: 'replicas.internal', SERVER_PORT: '4100', SERVER_DNS: 'udp/10.3.3.3:53', DASHBOARD_UPSTREAM: '10.2.2.2:3000' },
     });
     expect(adapted.code).toBe(0);
     expect(adapted.stdout).toContain('"chat.example.com"');
-    expect(adapted.stdout).toContain('"10.1.1.1:4000"');
+    expect(adapted.stdout).toContain('"name":"replicas.internal","port":"4100"');
+    expect(adapted.stdout).toContain('"addresses":["udp/10.3.3.3:53"]');
     expect(adapted.stdout).toContain('"10.2.2.2:3000"');
-    expect(adapted.stdout).not.toContain('"server:4000"');
+    expect(adapted.stdout).not.toContain('"name":"server"');
+  });
+
+  it('balances the chat server over every replica, and retries only requests that never reached one', async () => {
+    const adapted = await run(['caddy', 'adapt', '--config', 'Caddyfile', '--adapter', 'caddyfile'], { env: caddyCompatEnv() });
+    expect(adapted.code).toBe(0);
+    const proxies: Array<Record<string, any>> = [];
+    const walk = (node: unknown): void => {
+      if (Array.isArray(node)) return node.forEach(walk);
+      if (!node || typeof node !== 'object') return;
+      const record = node as Record<string, any>;
+      if (record.handler === 'reverse_proxy' && record.dynamic_upstreams) proxies.push(record);
+      Object.values(record).forEach(walk);
+    };
+    walk(JSON.parse(adapted.stdout));
+    expect(proxies).toHaveLength(2); // the streams and the rest of the API
+    for (const proxy of proxies) {
+      expect(proxy.dynamic_upstreams).toMatchObject({ source: 'a', name: 'server', port: '4000', resolver: { addresses: ['udp/127.0.0.11:53'] } });
+      expect(proxy.load_balancing.selection_policy.policy).toBe('least_conn');
+      expect(proxy.load_balancing.try_duration).toBeGreaterThan(0);
+      // No retry_match: Caddy then retries a POST only when no connection was made, and never a started response.
+      expect(proxy.load_balancing.retry_match).toBeUndefined();
+      // The body is kept for that retry (2.6: buffer_requests; later: request_buffers).
+      expect(proxy.buffer_requests === true || proxy.request_buffers > 0).toBe(true);
+      expect(proxy.flush_interval).toBeUndefined();
+    }
   });
 });
 
@@ -129,7 +161,12 @@ describe('compose.yaml', () => {
     const dashboard = services.dashboard!.environment as Record<string, string>;
     expect(dashboard.API_URL).toBe('http://server:4000');
     expect(dashboard.PROTOCOL_HEADER).toBe('x-forwarded-proto');
-    expect(services.caddy!.environment).toMatchObject({ SERVER_UPSTREAM: 'server:4000', DASHBOARD_UPSTREAM: 'dashboard:3000' });
+    expect(services.caddy!.environment).toMatchObject({
+      SERVER_HOST: 'server',
+      SERVER_PORT: '4000',
+      SERVER_DNS: 'udp/127.0.0.11:53',
+      DASHBOARD_UPSTREAM: 'dashboard:3000',
+    });
   });
 
   it('keeps to what docker-compose v1 accepts (no top-level name)', () => {

@@ -131,7 +131,9 @@ await (async () => {
     tempDir,
     env: {
       ...composeEnvironment(compose, 'caddy', dotEnv),
-      SERVER_UPSTREAM: `127.0.0.1:${serverPort}`,
+      // An IP address needs no DNS: `dynamic a` yields it as the one replica.
+      SERVER_HOST: '127.0.0.1',
+      SERVER_PORT: String(serverPort),
       DASHBOARD_UPSTREAM: `127.0.0.1:${dashboardPort}`,
     },
   });

@@ -24,7 +24,7 @@ await (async () => {
   server = await startTestServer({ env: { REQUEST_BODY_TIMEOUT_MS: '600000', TRUST_PROXY: '1' } });
   caddy = await startCaddy({
     caddyfile: join(REPO_ROOT, 'Caddyfile'),
-    env: { DOMAIN: 'localhost', SERVER_UPSTREAM: `127.0.0.1:${server.port}`, DASHBOARD_UPSTREAM: '127.0.0.1:9' },
+    env: { DOMAIN: 'localhost', SERVER_HOST: '127.0.0.1', SERVER_PORT: String(server.port), DASHBOARD_UPSTREAM: '127.0.0.1:9' },
     tempDir,
   });
 })();

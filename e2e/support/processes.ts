@@ -6,6 +6,8 @@ import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
+import { caddyCompatEnv } from './caddy-version.ts';
+
 export * from './dockerfile.ts';
 export * from './compose.ts';
 
@@ -25,6 +27,7 @@ export async function freePort(): Promise<number> {
 
 export interface RunningProcess {
   name: string;
+  pid: number;
   /** Everything it printed so far (the tail), for failure messages. */
   output(): string;
   exited: Promise<number>;
@@ -42,6 +45,7 @@ export function startProcess(name: string, cmd: string[], options: { cwd: string
   void collect(child.stderr);
   return {
     name,
+    pid: child.pid,
     output: () => log,
     exited: child.exited,
     async stop() {
@@ -117,6 +121,7 @@ export async function startCaddy(options: { caddyfile: string; env: Record<strin
     HOME: options.tempDir,
     XDG_DATA_HOME: join(options.tempDir, 'caddy-data'),
     XDG_CONFIG_HOME: join(options.tempDir, 'caddy-config'),
+    ...caddyCompatEnv(),
     ...options.env,
   };
   const caddy = startProcess('caddy', ['caddy', 'run', '--config', testCaddyfile, '--adapter', 'caddyfile'], { cwd: options.tempDir, env });

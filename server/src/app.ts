@@ -18,7 +18,7 @@ import { accessGates, createIpLimiters } from './http/access.ts';
 import { bodyReader } from './http/body-reader.ts';
 import { connectionCap } from './http/connection-cap.ts';
 import { routeTable } from './http/route-table.ts';
-import { createMemoryTurnLimits, type TurnLimits } from './security/turn-limits.ts';
+import { createMemoryTurnLimits, STORE_HELD_TURN_LIMITS, type TurnLimits } from './security/turn-limits.ts';
 import type { ChatStore } from './store/chat-store.ts';
 import { widgetRoutes } from './embed/routes.ts';
 
@@ -40,6 +40,7 @@ export function createApp({ config, store, llm, logger = silentLogger, now = Dat
   const limiters = createIpLimiters(config, now);
   const limits =
     turnLimits ??
+    (store.sharesTurnLimits ? STORE_HELD_TURN_LIMITS : null) ??
     createMemoryTurnLimits({
       chatPerSessionPerMinute: config.rateLimits.chatPerSessionPerMinute,
       maxTrackedClients: config.rateLimits.maxTrackedClients,

@@ -41,7 +41,7 @@ export interface AppConfig {
   corsOrigins: OriginRule[] | 'any';
   trustProxy: TrustProxy;
   databasePath: string;
-  convex: { url: string; secret: string; timeoutMs: number } | null;
+  convex: { url: string; secret: string; timeoutMs: number; leaseMs: number } | null;
   /** null when neither OPENAI_API_KEY nor OPENAI_BASE_URL is set: chat then answers 503 llm_not_configured. */
   llm: LlmConfig | null;
   llmModel: string;
@@ -250,7 +250,14 @@ export function loadConfig(env: Env): LoadedConfig {
   if (convexUrl) {
     if (!convexSecret) read.problems.push('CONVEX_SERVER_SECRET is required with CONVEX_URL: set the same value in the Convex deployment (npx convex env set CONVEX_SERVER_SECRET …).');
     else if (production) checkSecret(read, 'CONVEX_SERVER_SECRET', convexSecret, 'openssl rand -hex 32');
-    convex = { url: convexUrl, secret: convexSecret ?? '', timeoutMs: read.int('CONVEX_TIMEOUT_MS', DEFAULT_CONVEX_TIMEOUT_MS, 100, 600_000) };
+    convex = {
+      url: convexUrl,
+      secret: convexSecret ?? '',
+      timeoutMs: read.int('CONVEX_TIMEOUT_MS', DEFAULT_CONVEX_TIMEOUT_MS, 100, 600_000),
+      // How soon a dead replica's replies are interrupted (plus the cron's 30 s), and how long a live one may go
+      // without reaching Convex before its own replies are (its finishTurn still stores them afterwards).
+      leaseMs: read.int('CONVEX_REPLICA_LEASE_MS', 30_000, 1_000, 600_000),
+    };
   }
 
   const llmModel = read.string('OPENAI_MODEL') ?? 'gpt-4.1-mini';

@@ -3,7 +3,8 @@ import { createApp } from './app.ts';
 import { loadConfig } from './config.ts';
 import { createJsonLogger } from './logger.ts';
 import { createOpenAiProvider } from './llm/openai.ts';
-import { openStore } from './store/open.ts';
+import { openStore, streamLimitMs } from './store/open.ts';
+import { claimSqliteDatabase, SECOND_SQLITE_SERVER } from './store/sqlite/single-server.ts';
 
 const { config, problems, warnings } = loadConfig(process.env);
 if (problems.length > 0) {
@@ -15,16 +16,24 @@ if (problems.length > 0) {
 const logger = createJsonLogger();
 for (const warning of warnings) logger.warn(warning);
 
-const store = await openStore(config);
+// SQLite is one server's file: a second replica on it is refused before it touches anything.
+const sqliteClaim = config.convex ? null : claimSqliteDatabase(config.databasePath);
+if (!config.convex && !sqliteClaim) {
+  console.error(SECOND_SQLITE_SERVER);
+  process.exit(1);
+}
+
+const replicaId = crypto.randomUUID();
+const store = await openStore(config, { replicaId });
 // A reply still `streaming` in the store belongs to a process that died mid-turn (SQLite: only this one writes).
-const recovered = await store.recoverInterrupted(store.kind === 'sqlite' ? 0 : (config.llm?.requestTimeoutMs ?? 60_000) + 60_000);
+const recovered = await store.recoverInterrupted(store.kind === 'sqlite' ? 0 : streamLimitMs(config));
 if (recovered > 0) logger.warn('marked interrupted replies from a previous run', { count: recovered });
 
 const llm = config.llm ? createOpenAiProvider({ config: config.llm }) : null;
 const app = createApp({ config, store, llm, logger }).listen({ port: config.port, hostname: config.host, idleTimeout: config.connections.idleTimeoutSeconds });
 const port = app.server?.port ?? config.port;
 
-logger.info('server listening', { port, mode: config.mode, store: store.kind, model: llm?.model ?? null });
+logger.info('server listening', { port, mode: config.mode, store: store.kind, replica: store.kind === 'convex' ? replicaId : null, model: llm?.model ?? null });
 
 if (config.widgetApiKeyGenerated) {
   const base = config.publicUrl ?? `http://localhost:${port}`;
@@ -44,6 +53,7 @@ async function shutdown(signal: string) {
   logger.info('shutting down', { signal });
   await app.stop();
   await store.close();
+  sqliteClaim?.release();
   process.exit(0);
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -75,7 +75,8 @@ export function createChatService({ config, store, llm, limits, logger, now = Da
     const content = input.message.trim();
     if (!content) throw new DomainError('validation_failed', 'The message is empty.');
     // The turn without its history: refused here, before anything is stored, once even that no longer fits.
-    await limits.admit(input.sessionId, input.clientIp, estimateTokens(config.chat.systemPrompt.length + content.length) + maxOutputTokens);
+    const minTokens = estimateTokens(config.chat.systemPrompt.length + content.length) + maxOutputTokens;
+    await limits.admit(input.sessionId, input.clientIp, minTokens);
 
     const started = await store.startTurn({
       sessionId: input.sessionId,
@@ -86,6 +87,7 @@ export function createChatService({ config, store, llm, limits, logger, now = Da
       model: llm.model,
       historyLimit: config.chat.maxHistoryMessages,
       now: now(),
+      admission: { clientIp: input.clientIp, minTokens, maxOutputTokens },
     });
     const conversationId = started.conversation.id;
     const messageId = started.assistantMessage.id;
@@ -120,9 +122,11 @@ export function createChatService({ config, store, llm, limits, logger, now = Da
 
       const status: FinalMessageStatus = signal.aborted ? 'stopped' : failure ? 'error' : 'complete';
       // A stopped or failed call may still have been billed for what it produced: count what was sent and received.
-      reservation.settle(usage?.totalTokens ?? estimateTokens(promptChars + text.length));
+      const spentTokens = usage?.totalTokens ?? estimateTokens(promptChars + text.length);
+      reservation.settle(spentTokens);
       try {
         await store.finishTurn({
+          spentTokens,
           assistantMessageId: messageId,
           content: text,
           status,

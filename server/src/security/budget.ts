@@ -15,7 +15,8 @@ export interface BudgetLimits {
   tokensPerDay: number;
 }
 
-export type BudgetScope = 'session' | 'ip' | 'deployment';
+export type { BudgetScope } from '../shared/conversation.ts';
+import type { BudgetScope } from '../shared/conversation.ts';
 
 export interface BudgetReservation {
   /** Replaces the reserved tokens by what the turn really cost. Idempotent with `cancel`: the first call wins. */

@@ -3,8 +3,8 @@
  * An interface, so that a store shared by several replicas can enforce them in one place (Convex) while the
  * single-process default keeps them in memory.
  */
-import { DomainError } from '../errors.ts';
-import { DailyBudget, type BudgetLimits, type BudgetReservation, type BudgetScope } from './budget.ts';
+import { DomainError, type RateLimitState } from '../errors.ts';
+import { DailyBudget, NO_RESERVATION, type BudgetLimits, type BudgetReservation, type BudgetScope } from './budget.ts';
 import { TokenBuckets } from './token-bucket.ts';
 
 export interface TurnLimits {
@@ -34,6 +34,19 @@ export function budgetExhausted(scope: BudgetScope, retryAfterSeconds: number): 
   );
 }
 
+export function rateLimited(retryAfterSeconds: number, state: RateLimitState | null = null): DomainError {
+  return new DomainError('rate_limited', `Too many messages in this conversation; try again in ${retryAfterSeconds} seconds.`, retryAfterSeconds, state);
+}
+
+/**
+ * For a store that holds the limits itself (`ChatStore.sharesTurnLimits`, Convex: one count for every replica): its
+ * startTurn admits and reserves in the same transaction, and finishTurn settles, so nothing is left to do here.
+ */
+export const STORE_HELD_TURN_LIMITS: TurnLimits = {
+  admit() {},
+  reserve: () => NO_RESERVATION,
+};
+
 /** One process's limits, in memory: exact for a single server, per replica when there are several. */
 export function createMemoryTurnLimits({ chatPerSessionPerMinute, maxTrackedClients, budgets, now = Date.now }: MemoryTurnLimitsOptions) {
   const perSession = chatPerSessionPerMinute > 0 ? new TokenBuckets(chatPerSessionPerMinute, maxTrackedClients, now) : null;
@@ -45,7 +58,7 @@ export function createMemoryTurnLimits({ chatPerSessionPerMinute, maxTrackedClie
       if (perSession) {
         const decision = perSession.take(sessionId);
         if (!decision.allowed) {
-          throw new DomainError('rate_limited', `Too many messages in this conversation; try again in ${decision.retryAfterSeconds} seconds.`, decision.retryAfterSeconds, {
+          throw rateLimited(decision.retryAfterSeconds, {
             limit: decision.limit,
             remaining: decision.remaining,
             resetSeconds: decision.resetSeconds,

@@ -18,6 +18,10 @@ export type FinalMessageStatus = Exclude<MessageStatus, 'streaming'>;
 export const FEEDBACK_VALUES = ['up', 'down'] as const;
 export type Feedback = (typeof FEEDBACK_VALUES)[number];
 
+/** The daily token budgets, narrowest last: per conversation, per client network, for the whole deployment. */
+export const BUDGET_SCOPES = ['session', 'ip', 'deployment'] as const;
+export type BudgetScope = (typeof BUDGET_SCOPES)[number];
+
 /** The error code of a reply whose process died mid-stream. */
 export const INTERRUPTED_ERROR_CODE = 'interrupted';
 

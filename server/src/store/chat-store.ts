@@ -26,6 +26,18 @@ export interface StartTurnInput {
   /** How many messages of history to return (the new user message included). */
   historyLimit: number;
   now?: number;
+  /**
+   * What a store that holds the turn limits itself (`sharesTurnLimits`) needs to admit the turn and reserve its
+   * budget in the same step; other stores ignore it.
+   */
+  admission?: TurnAdmission;
+}
+
+export interface TurnAdmission {
+  clientIp: string;
+  /** The turn without its history: the system prompt, the message and the longest reply. */
+  minTokens: number;
+  maxOutputTokens: number;
 }
 
 export interface StartTurnResult {
@@ -51,6 +63,8 @@ export interface FinishTurnInput {
   firstTokenMs?: number | null;
   totalMs?: number | null;
   now?: number;
+  /** What the turn really cost, to settle its budget reservation in a store that `sharesTurnLimits`. */
+  spentTokens?: number;
 }
 
 
@@ -80,6 +94,12 @@ export interface Page<T> {
 
 export interface ChatStore {
   readonly kind: 'sqlite' | 'convex';
+  /**
+   * True when the store enforces the per-session rate limit and the daily budgets itself, shared by every server
+   * replica (Convex): startTurn admits and reserves, or throws the same `DomainError`s as the in-memory limits, and
+   * finishTurn settles. Otherwise the chat service keeps them in this process's memory.
+   */
+  readonly sharesTurnLimits?: boolean;
 
   /**
    * One round trip for the start of a chat turn: find or create the conversation for `sessionId`, store the

@@ -4,8 +4,9 @@
  * `{status:"error", errorMessage, errorData?}`) and runs the REAL functions of `convex/` inside `convex-test`.
  * A per-call delay models a hosted deployment's round trip; `stall()` models a deployment that never answers.
  */
+import { dirname, join } from 'node:path';
 import { convexTest } from 'convex-test';
-import { makeFunctionReference } from 'convex/server';
+import { makeFunctionReference, type GenericSchema, type SchemaDefinition } from 'convex/server';
 import { ConvexError, convexToJson, jsonToConvex, type JSONValue, type Value } from 'convex/values';
 import schema from '../../../convex/schema.ts';
 
@@ -14,23 +15,71 @@ export const FAKE_CONVEX_SECRET = 'fake-convex-server-secret-0123456789';
 
 /**
  * Every module of `convex/`, listed by hand because `import.meta.glob` is Vite-only; the functions test checks
- * this map against the directory so a new module cannot be forgotten.
+ * this map against the directory so a new module cannot be forgotten. `convex.config.ts` is not a module of
+ * functions (it only loads inside Convex's bundler): its component is registered in `newConvexTest` instead.
  */
 export const convexModules: Record<string, () => Promise<unknown>> = {
   './_generated/api.js': () => import('../../../convex/_generated/api.js'),
   './_generated/server.js': () => import('../../../convex/_generated/server.js'),
   './schema.ts': () => import('../../../convex/schema.ts'),
+  './crons.ts': () => import('../../../convex/crons.ts'),
   './chat.ts': () => import('../../../convex/chat.ts'),
   './admin.ts': () => import('../../../convex/admin.ts'),
   './health.ts': () => import('../../../convex/health.ts'),
+  './recovery.ts': () => import('../../../convex/recovery.ts'),
   './lib/guard.ts': () => import('../../../convex/lib/guard.ts'),
+  './lib/limits.ts': () => import('../../../convex/lib/limits.ts'),
   './lib/listing.ts': () => import('../../../convex/lib/listing.ts'),
   './lib/model.ts': () => import('../../../convex/lib/model.ts'),
+  './lib/recovery.ts': () => import('../../../convex/lib/recovery.ts'),
   './lib/stats.ts': () => import('../../../convex/lib/stats.ts'),
 };
 
+/**
+ * A component's functions as convex-test wants them: the package's own `test` helper lists them with Vite's
+ * `import.meta.glob`, so the same map is built here with Bun.Glob over the component's source folder.
+ */
+function componentModules(componentDir: string): Record<string, () => Promise<unknown>> {
+  const modules: Record<string, () => Promise<unknown>> = {};
+  for (const file of new Bun.Glob('**/*.ts').scanSync(componentDir)) {
+    if (file.endsWith('.test.ts') || file.endsWith('.d.ts')) continue;
+    modules[`./${file}`] = () => import(join(componentDir, file));
+  }
+  return modules;
+}
+
+const rateLimiterDir = dirname(Bun.resolveSync('@convex-dev/rate-limiter/package.json', import.meta.dir));
+// A dependency of the rate limiter, so it resolves from there (it is not one of ours).
+const batchWorkerDir = dirname(Bun.resolveSync('@convex-dev/batch-worker/package.json', rateLimiterDir));
+type ComponentSchema = SchemaDefinition<GenericSchema, boolean>;
+const rateLimiterSchema = ((await import(join(rateLimiterDir, 'src/component/schema.ts'))) as { default: ComponentSchema }).default;
+const batchWorkerSchema = ((await import(join(batchWorkerDir, 'src/component/schema.ts'))) as { default: ComponentSchema }).default;
+const rateLimiterModules = componentModules(join(rateLimiterDir, 'src/component'));
+const batchWorkerModules = componentModules(join(batchWorkerDir, 'src/component'));
+
+/** A convex-test deployment with this app's functions and the components convex.config.ts uses. */
 export function newConvexTest() {
-  return convexTest(schema, convexModules);
+  const t = convexTest(schema, convexModules);
+  t.registerComponent('rateLimiter', rateLimiterSchema, rateLimiterModules);
+  t.registerComponent('rateLimiter/batchWorker', batchWorkerSchema, batchWorkerModules);
+  return t;
+}
+
+interface CronJob {
+  name: string;
+  args: Array<Record<string, Value>>;
+}
+
+/**
+ * Runs one cron job of convex/crons.ts now, as the deployment's scheduler would: found by its registered name, so
+ * the test exercises the real registration (function path and arguments), not a copy of it.
+ */
+export async function runCron(t: ConvexTestInstance, jobName: string): Promise<unknown> {
+  const crons = ((await import('../../../convex/crons.ts')) as { default: { crons: Record<string, CronJob> } }).default.crons;
+  const job = crons[jobName];
+  if (!job) throw new Error(`No cron job named "${jobName}" in convex/crons.ts (has: ${Object.keys(crons).join(', ')}).`);
+  const mutation = t.mutation.bind(t) as unknown as (ref: unknown, args: unknown) => Promise<unknown>;
+  return await mutation(makeFunctionReference<'mutation'>(job.name), job.args[0] ?? {});
 }
 
 export type ConvexTestInstance = ReturnType<typeof newConvexTest>;
@@ -54,6 +103,8 @@ export type FunctionKind = 'query' | 'mutation' | 'action';
 export interface FakeConvexCall {
   kind: FunctionKind;
   path: string;
+  /** The call's arguments (the server secret left out). */
+  args: Record<string, Value>;
 }
 
 export interface FakeConvex {
@@ -119,7 +170,8 @@ export async function startFakeConvex(options: { t?: ConvexTestInstance; delayMs
       if (typeof body.path !== 'string' || body.format !== 'convex_encoded_json' || !Array.isArray(body.args)) {
         return new Response('Bad request: expected {path, format: "convex_encoded_json", args: [..]}', { status: 400 });
       }
-      calls.push({ kind, path: body.path });
+      const { secret: _secret, ...callArgs } = jsonToConvex((body.args[0] ?? {}) as JSONValue) as Record<string, Value>;
+      calls.push({ kind, path: body.path, args: callArgs });
       inFlight += 1;
       maxConcurrent = Math.max(maxConcurrent, inFlight);
       try {

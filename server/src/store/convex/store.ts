@@ -6,7 +6,9 @@ import type { ConvexHttpClient } from 'convex/browser';
 import { api } from '../../../../convex/_generated/api.js';
 import { DEFAULT_CONVEX_TIMEOUT_MS } from '../../shared/conversation.ts';
 import { createConvexCalls, createConvexClient } from './calls.ts';
+import { holdReplicaLease } from './lease.ts';
 import { mergeStatsParts, type StatsDayPart } from './stats.ts';
+import { createConvexTurns, type SharedTurnLimitsConfig } from './turns.ts';
 import type { ChatStore, Conversation, ConversationFilter, ConversationThread, Page } from '../chat-store.ts';
 
 export interface ConvexStoreOptions {
@@ -18,6 +20,17 @@ export interface ConvexStoreOptions {
   client?: ConvexHttpClient;
   /** Longest wait for one call before it fails as `unavailable` (default 10 s). */
   timeoutMs?: number;
+  /**
+   * The per-session rate limit and daily budgets, enforced in the deployment for every replica at once (the chat
+   * service then keeps none in memory). Without them, turns are not limited by the store.
+   */
+  turnLimits?: SharedTurnLimitsConfig;
+  /**
+   * This process as one of several replicas: it holds a lease renewed every `leaseMs / 3`, and its replies still
+   * streaming after the lease ran out (the process died) or after `streamLimitMs` are interrupted by the
+   * deployment's cron, while other replicas keep streaming theirs.
+   */
+  replica?: { id: string; leaseMs: number; streamLimitMs: number };
 }
 
 /** Conversations per page when exporting, and threads fetched at once. */
@@ -30,6 +43,9 @@ export function createConvexStore(opts: ConvexStoreOptions): ChatStore {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_CONVEX_TIMEOUT_MS;
   const client = opts.client ?? createConvexClient(opts.url, timeoutMs);
   const calls = createConvexCalls({ client, secret: opts.secret, timeoutMs });
+
+  const lease = opts.replica ? holdReplicaLease(calls, { replicaId: opts.replica.id, leaseMs: opts.replica.leaseMs }) : undefined;
+  const turns = createConvexTurns(calls, { limits: opts.turnLimits, lease, streamLimitMs: opts.replica?.streamLimitMs });
 
   const getThread = (conversationId: string) => calls.query(api.admin.getThread, { conversationId });
 
@@ -65,9 +81,10 @@ export function createConvexStore(opts: ConvexStoreOptions): ChatStore {
 
   return {
     kind: 'convex',
+    sharesTurnLimits: Boolean(opts.turnLimits),
 
-    startTurn: (input) => calls.mutation(api.chat.startTurn, { ...input, model: input.model ?? null }),
-    finishTurn: (input) => calls.mutation(api.chat.finishTurn, input),
+    startTurn: turns.startTurn,
+    finishTurn: turns.finishTurn,
     getSessionThread: (sessionId, limit) => calls.query(api.chat.sessionThread, { sessionId, limit }),
     setFeedback: (sessionId, messageId, feedback) =>
       calls.mutation(api.chat.setFeedback, { sessionId, messageId, feedback }),
@@ -103,7 +120,8 @@ export function createConvexStore(opts: ConvexStoreOptions): ChatStore {
       await calls.query(api.health.ping, {});
     },
     async close() {
-      // HTTP calls hold no connection of their own; nothing to release.
+      // HTTP calls hold no connection of their own; only the lease is let go.
+      await lease?.release();
     },
   };
 }
