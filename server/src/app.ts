@@ -10,6 +10,7 @@ import { createChatService } from './chat/service.ts';
 import type { AppConfig } from './config.ts';
 import { adminHealthRoutes, healthRoutes } from './health/routes.ts';
 import { silentLogger, type Logger } from './logger.ts';
+import { withReplyMediaTypes } from './http/openapi-media-types.ts';
 import { SECURITY_SCHEMES } from './http/openapi-security.ts';
 import { originGuard } from './http/origin-guard.ts';
 import { requestContext } from './http/request-context.ts';
@@ -63,7 +64,7 @@ export function createApp({ config, store, llm, logger = silentLogger, now = Dat
     .use(accessGates({ config, limiters, routeOf }))
     .use(bodyReader({ timeoutMs: config.connections.bodyTimeoutMs }))
     .use(
-      openapi({
+      withReplyMediaTypes(openapi({
         path: '/v1/docs',
         specPath: '/v1/openapi.json',
         // The docs UI would load a script from a CDN; the JSON document is what clients and tools need.
@@ -85,7 +86,7 @@ export function createApp({ config, store, llm, logger = silentLogger, now = Dat
           servers: [{ url: '/', description: 'The server that serves this document.' }],
           components: { securitySchemes: SECURITY_SCHEMES },
         },
-      }),
+      })),
     )
     .use(healthRoutes({ store, llm }))
     .use(widgetRoutes({ config }))

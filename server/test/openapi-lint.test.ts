@@ -115,3 +115,30 @@ describe('the key each operation declares', () => {
     expect(mismatches).toEqual([]);
   });
 });
+
+describe('the media type each operation declares for its reply', () => {
+  const documented = (method: string, path: string) => Object.keys((doc.paths[path]?.[method]?.responses?.['200'] as { content?: object })?.content ?? {});
+  const mediaTypeOf = (response: Response) => (response.headers.get('content-type') ?? '').split(';')[0]!.trim();
+
+  it('is what the route sends: NDJSON streams, CSV and JSONL exports, JSON elsewhere', async () => {
+    server.fakeLlm.script({ kind: 'reply', tokens: ['Hello'] });
+    const sent: Array<[method: string, path: string, response: Response]> = [
+      ['post', '/v1/chat/stream', await server.post('/v1/chat/stream', { sessionId: 'openapi-media-0001', message: 'Hi' })],
+      ['get', '/v1/admin/export', await server.admin('/v1/admin/export?format=csv')],
+      ['get', '/v1/admin/export', await server.admin('/v1/admin/export?format=jsonl')],
+      ['get', '/v1/admin/stats', await server.admin('/v1/admin/stats')],
+      ['post', '/v1/chat/history', await server.post('/v1/chat/history', { sessionId: 'openapi-media-0001' })],
+    ];
+    for (const [method, path, response] of sent) {
+      await response.text();
+      expect(`${method} ${path} ${response.status}`).toBe(`${method} ${path} 200`);
+      expect(documented(method, path)).toContain(mediaTypeOf(response));
+    }
+    expect(documented('post', '/chat')).toEqual(['application/x-ndjson']);
+    expect(documented('get', '/widget/chat-widget.js')).toEqual(['application/javascript']);
+  });
+
+  it('is the same every time the document is served (the rewrite runs on a cached document)', async () => {
+    expect(await (await fetch(`${server.url}/v1/openapi.json`)).json()).toEqual(doc);
+  });
+});

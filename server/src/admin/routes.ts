@@ -3,6 +3,7 @@ import { Elysia } from 'elysia';
 import type { AppConfig } from '../config.ts';
 import { HttpError, commonErrors, ErrorBody } from '../http/http-error.ts';
 import { adminAccess, type IpLimiters } from '../http/access.ts';
+import { repliesAs } from '../http/openapi-media-types.ts';
 import { needsAdminKey } from '../http/openapi-security.ts';
 import type { ChatStore, ConversationFilter } from '../store/chat-store.ts';
 import { exportStream } from './export.ts';
@@ -68,7 +69,7 @@ export function adminRoutes({ config, store, limiters }: { config: AppConfig; st
       {
         query: ExportQuery,
         response: { 200: ExportFile, ...commonErrors },
-        detail: { tags: ['Admin'], summary: 'Export conversations as JSONL or CSV (streamed)', description: 'JSONL: one `{conversation, messages}` per line. CSV: one message per row.' },
+        detail: { ...repliesAs('application/x-ndjson', 'text/csv'), tags: ['Admin'], summary: 'Export conversations as JSONL or CSV (streamed)', description: 'JSONL: one `{conversation, messages}` per line. CSV: one message per row.' },
       },
     )
     .get(

@@ -60,7 +60,7 @@ export const ConversationPage = t.Object(
 
 export const DeleteReply = t.Object({ deleted: t.Literal(true) }, { title: 'DeleteReply' });
 
-/** The export is a file, not JSON: the OpenAPI plugin writes any string reply as text/plain. */
+/** The export is a file, not JSON (its media types are in the route's detail). */
 export const ExportFile = t.String({
   description: 'A download: JSON Lines (`application/x-ndjson`, one `{conversation, messages}` per line) or CSV (`text/csv`, one message per row).',
 });

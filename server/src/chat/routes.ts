@@ -2,6 +2,7 @@
 import { Elysia } from 'elysia';
 import type { AppConfig } from '../config.ts';
 import { widgetAccess, type IpLimiters } from '../http/access.ts';
+import { repliesAs } from '../http/openapi-media-types.ts';
 import { needsWidgetKey } from '../http/openapi-security.ts';
 import { commonErrors, ErrorBody, HttpError } from '../http/http-error.ts';
 import type { ChatStore } from '../store/chat-store.ts';
@@ -42,11 +43,12 @@ export function chatRoutes({ config, store, service, limiters }: ChatRouteDeps) 
     .use(widgetAccess({ config, limiters }))
     .post('/chat', stream, {
       ...streamDoc,
-      detail: { tags: ['Chat'], summary: 'Chat turn, streamed (the widget\'s route)', description: 'Same as POST /v1/chat/stream. Answers application/x-ndjson.' },
+      detail: { ...repliesAs('application/x-ndjson'), tags: ['Chat'], summary: 'Chat turn, streamed (the widget\'s route)', description: 'Same as POST /v1/chat/stream. Answers application/x-ndjson.' },
     })
     .post('/v1/chat/stream', stream, {
       ...streamDoc,
       detail: {
+        ...repliesAs('application/x-ndjson'),
         tags: ['Chat'],
         summary: 'Chat turn, streamed as NDJSON',
         description:

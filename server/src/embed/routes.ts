@@ -2,6 +2,7 @@
 import { Elysia, t } from 'elysia';
 import type { AppConfig } from '../config.ts';
 import { ErrorBody, HttpError } from '../http/http-error.ts';
+import { repliesAs } from '../http/openapi-media-types.ts';
 import { needsNoKey } from '../http/openapi-security.ts';
 import { createBundleCache, pickEncoding } from './bundle.ts';
 import { renderDemoPage } from './demo.ts';
@@ -34,9 +35,9 @@ export function widgetRoutes({ config }: { config: AppConfig }) {
       return new Response(request.method === 'HEAD' ? null : variant.body, { headers });
     },
     {
-      // The script itself (application/javascript; the OpenAPI plugin writes any string reply as text/plain).
+      // The script itself, as JavaScript, not the OpenAPI plugin's text/plain for a string reply.
       response: { 200: t.String({ description: 'The widget script, brotli or gzip when accepted; 304 when the ETag matches.' }), 404: ErrorBody },
-      detail: { tags: ['Widget'], summary: 'The embeddable widget (one JavaScript file)' },
+      detail: { ...repliesAs('application/javascript'), tags: ['Widget'], summary: 'The embeddable widget (one JavaScript file)' },
     },
   );
 
