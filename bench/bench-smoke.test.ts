@@ -36,3 +36,18 @@ describe('benchmark smoke', () => {
     expect(ttftTable([row!]).rows[0]).toHaveLength(11);
   }, 20_000);
 });
+
+describe('knowledge benchmark smoke', () => {
+  it('indexes through the fake embeddings server and scores the question set', async () => {
+    const { measureIndexing, measureQuality, indexingTable, qualityTable } = await import('./knowledge.ts');
+    const indexing = await measureIndexing({ chunks: 128, batchSize: 64, delayMs: 0 });
+    expect(indexing).toMatchObject({ chunks: 128, batches: 2 });
+    expect(indexingTable(indexing).rows[0]).toHaveLength(6);
+    const quality = await measureQuality();
+    expect(quality.questions).toBeGreaterThanOrEqual(50);
+    // Word-overlap retrieval on questions written for these docs finds most answers; a broken index finds none.
+    expect(quality.hits.bm25).toBeGreaterThan(quality.questions / 2);
+    expect(quality.hits.hybrid).toBeGreaterThan(0);
+    expect(qualityTable(quality).rows[0]).toHaveLength(4);
+  }, 30_000);
+});

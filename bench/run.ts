@@ -1,7 +1,7 @@
 /**
  * `bun run bench` — every benchmark, printed as Markdown and written to BENCHMARKS.md.
  * `bun run bench --quick` — a short version (< 60 s) for CI; prints only (add --write to write the file).
- * `--only ttft,throughput,streams,store,admin,widget` runs some sections; `--profile` runs the server processes under
+ * `--only ttft,throughput,streams,store,admin,widget,knowledge` runs some sections; `--profile` runs the server processes under
  * `bun --cpu-prof` (profiles in bench/.data/profiles/). Benchmarks never fail: a section that
  * breaks is reported as such and the exit code stays 0, except when the run itself cannot start.
  */
@@ -17,6 +17,8 @@ import { bytes } from './stats.ts';
 import { measureThroughput, throughputGoal, throughputTable, type ThroughputOptions, type ThroughputResult } from './throughput.ts';
 import { measureTtft, ttftGoals, ttftTable, type TtftLevel, type TtftRow } from './ttft.ts';
 import { measureWidget, widgetGoal, widgetTable } from './widget.ts';
+import { measureHtmlExtraction } from './html-extraction.ts';
+import { indexingTable, measureIndexing, measureQuality, measureRetrievalTime, qualityTable, retrievalTimeGoal, retrievalTimeTable, type RetrievalTimeRow } from './knowledge.ts';
 
 interface Plan {
   ttft: TtftLevel[];
@@ -28,6 +30,7 @@ interface Plan {
   adminSamples: number;
   /** Quick runs use the seeded file only when a full run already made it. */
   seedIfMissing: boolean;
+  knowledge: { indexChunks: number; retrievalLevels: number[]; retrievalSamples: number };
 }
 
 const FULL: Plan = {
@@ -42,6 +45,7 @@ const FULL: Plan = {
   storeWrites: { chats: 50, durationMs: 5000 },
   adminSamples: 30,
   seedIfMissing: true,
+  knowledge: { indexChunks: 2560, retrievalLevels: [10_000, 100_000], retrievalSamples: 300 },
 };
 
 const QUICK: Plan = {
@@ -55,9 +59,10 @@ const QUICK: Plan = {
   storeWrites: { chats: 20, durationMs: 1000 },
   adminSamples: 3,
   seedIfMissing: false,
+  knowledge: { indexChunks: 640, retrievalLevels: [10_000], retrievalSamples: 100 },
 };
 
-const SECTIONS = ['ttft', 'throughput', 'streams', 'store', 'admin', 'widget'] as const;
+const SECTIONS = ['ttft', 'throughput', 'streams', 'store', 'admin', 'widget', 'knowledge'] as const;
 type Section = (typeof SECTIONS)[number];
 
 function machine(): Omit<Machine, 'load'> {
@@ -96,7 +101,8 @@ async function main() {
   const quick = values.quick!;
   const plan = quick ? QUICK : FULL;
   const only = new Set<Section>((values.only?.split(',').map((name) => name.trim()) as Section[] | undefined) ?? SECTIONS);
-  const write = values.write ?? !quick;
+  // A partial run (--only) would replace the whole file with a few sections: it prints unless --write is given.
+  const write = values.write ?? (!quick && values.only === undefined);
   const profileDir = join(DATA_DIR, 'profiles');
   // Each server process writes a .cpuprofile when it stops; read one with `bun bench/profile-summary.ts <file>`.
   const serverFlags = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
@@ -180,6 +186,33 @@ async function main() {
         }
       } catch (error) {
         tables.push(failedTable('Admin API latency', error));
+      }
+    }
+
+    if (only.has('knowledge')) {
+      step('knowledge base: indexing rate, retrieval time, retrieval quality');
+      try {
+        tables.push(indexingTable(await measureIndexing({ chunks: plan.knowledge.indexChunks, batchSize: 64, delayMs: 50 })));
+      } catch (error) {
+        tables.push(failedTable('Knowledge indexing rate', error));
+      }
+      let rows: RetrievalTimeRow[] = [];
+      try {
+        rows = await measureRetrievalTime(plan.knowledge.retrievalLevels, plan.knowledge.retrievalSamples);
+        tables.push(retrievalTimeTable(rows));
+      } catch (error) {
+        tables.push(failedTable('Retrieval time', error));
+      }
+      goals.push(retrievalTimeGoal(rows));
+      try {
+        tables.push(qualityTable(await measureQuality()));
+      } catch (error) {
+        tables.push(failedTable('Retrieval quality', error));
+      }
+      try {
+        tables.push(measureHtmlExtraction());
+      } catch (error) {
+        tables.push(failedTable('HTML main-content extraction', error));
       }
     }
 

@@ -7,8 +7,9 @@ import type { GoalCheck, Table } from './report.ts';
 import { bytes, count } from './stats.ts';
 
 export const WIDGET_PATH = join(ROOT, 'widget/dist/chat-widget.js');
-/** The goal's "25 KB", read as KiB. */
-export const GZIP_BUDGET = 25 * 1024;
+/** Issue 12's budget for the widget with citations, in bytes as served (gzip -9, brotli q11). */
+export const GZIP_BUDGET = 26_000;
+export const BROTLI_BUDGET = 23_500;
 
 export interface WidgetWeight {
   raw: number;
@@ -43,8 +44,13 @@ export function widgetTable(weight: WidgetWeight | null): Table {
 }
 
 export function widgetGoal(weight: WidgetWeight | null): GoalCheck {
-  const goal = 'Widget ≤ 25 KiB gzip';
+  const goal = `Widget ≤ ${count(GZIP_BUDGET)} B gzip, ≤ ${count(BROTLI_BUDGET)} B brotli`;
   if (!weight) return { goal, measured: 'not built', met: null, margin: '' };
-  const met = weight.gzip <= GZIP_BUDGET;
-  return { goal, measured: bytes(weight.gzip), met, margin: met ? `${bytes(GZIP_BUDGET - weight.gzip)} to spare` : `${bytes(weight.gzip - GZIP_BUDGET)} over` };
+  const spare = Math.min(GZIP_BUDGET - weight.gzip, BROTLI_BUDGET - weight.brotli);
+  return {
+    goal,
+    measured: `${count(weight.gzip)} B gzip, ${count(weight.brotli)} B brotli`,
+    met: spare >= 0,
+    margin: spare >= 0 ? `${count(spare)} B to spare` : `${count(-spare)} B over`,
+  };
 }

@@ -1,6 +1,7 @@
 import { defineSchema, defineTable } from 'convex/server';
 import { v } from 'convex/values';
 import { FEEDBACK_VALUES, MESSAGE_ROLES, MESSAGE_STATUSES } from '../server/src/shared/conversation';
+import { knowledgeTables } from './lib/knowledge-schema';
 
 /**
  * Mirrors `Conversation` / `Message` in server/src/store/chat-store.ts. Conversations carry denormalised counters so
@@ -70,6 +71,7 @@ export default defineSchema({
     .index('by_createdAt', ['createdAt'])
     .searchIndex('search_content', { searchField: 'content', filterFields: ['conversationId'] }),
 
+  ...knowledgeTables,
   /** One lease per running server replica, renewed while it lives; an expired lease means the replica died. */
   replicaLeases: defineTable({
     replicaId: v.string(),

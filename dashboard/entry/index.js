@@ -9,6 +9,9 @@ import http from 'node:http';
 import process from 'node:process';
 
 process.env.PROTOCOL_HEADER ||= 'x-forwarded-proto';
+// adapter-node's one BODY_SIZE_LIMIT would cap file uploads at 512 KB: hooks.server.ts checks each request's
+// declared length instead (src/lib/server/body-limit.ts), 512 KB for every route but the Knowledge upload.
+process.env.BODY_SIZE_LIMIT ||= 'Infinity';
 process.env.HOST_HEADER ||= 'x-forwarded-host';
 const protocolHeader = process.env.PROTOCOL_HEADER.toLowerCase();
 

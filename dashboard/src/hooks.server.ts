@@ -6,6 +6,7 @@ import { json, redirect } from '@sveltejs/kit';
 import type { Handle } from '@sveltejs/kit/hooks';
 import { parseConfig } from '#lib/server/config.ts';
 import { createDashboardDeps } from '#lib/server/deps.ts';
+import { checkBody, FORM_BODY_LIMIT, isUploadAction } from '#lib/server/body-limit.ts';
 import { guard } from '#lib/server/guard.ts';
 
 const result = parseConfig(process.env);
@@ -33,6 +34,11 @@ export const handle: Handle = async ({ event, resolve }) => {
     return json({ error: 'Sign in to the dashboard first.', code: 'unauthenticated' }, { status: 401 });
   }
   if (decision.kind === 'login') redirect(303, decision.location);
+  // The upload action checks its own, larger limit (and answers in the form); every other body stays small.
+  if (!isUploadAction(event.url)) {
+    const body = checkBody(event.request.method, event.request.headers, FORM_BODY_LIMIT);
+    if (!body.ok) return json({ error: body.message, code: body.code }, { status: body.status });
+  }
 
   const response = await resolve(event);
   for (const [name, value] of Object.entries(SECURITY_HEADERS)) response.headers.set(name, value);

@@ -5,12 +5,14 @@
 import { openapi } from '@elysiajs/openapi';
 import { Elysia } from 'elysia';
 import { adminRoutes } from './admin/routes.ts';
+import { knowledgeRoutes } from './knowledge/routes.ts';
+import type { Knowledge } from './knowledge/runtime.ts';
 import { chatRoutes } from './chat/routes.ts';
 import { createChatService } from './chat/service.ts';
 import type { AppConfig } from './config.ts';
 import { adminHealthRoutes, healthRoutes } from './health/routes.ts';
 import { silentLogger, type Logger } from './logger.ts';
-import { withReplyMediaTypes } from './http/openapi-media-types.ts';
+import { withMediaTypes } from './http/openapi-media-types.ts';
 import { SECURITY_SCHEMES } from './http/openapi-security.ts';
 import { originGuard } from './http/origin-guard.ts';
 import { requestContext } from './http/request-context.ts';
@@ -33,11 +35,13 @@ export interface AppDeps {
   now?: () => number;
   /** The per-session rate limit and token budgets; in memory (this process) unless a shared store supplies them. */
   turnLimits?: TurnLimits;
+  /** The knowledge base (knowledge/runtime.ts); absent: no retrieval and no knowledge routes. */
+  knowledge?: Knowledge | null;
 }
 
 export const API_VERSION = '1.0.0';
 
-export function createApp({ config, store, llm, logger = silentLogger, now = Date.now, turnLimits }: AppDeps) {
+export function createApp({ config, store, llm, logger = silentLogger, now = Date.now, turnLimits, knowledge = null }: AppDeps) {
   const limiters = createIpLimiters(config, now);
   const limits =
     turnLimits ??
@@ -48,7 +52,7 @@ export function createApp({ config, store, llm, logger = silentLogger, now = Dat
       budgets: config.budgets,
       now,
     });
-  const service = createChatService({ config, store, llm, limits, logger, now });
+  const service = createChatService({ config, store, llm, limits, logger, now, knowledge: knowledge?.turn ?? null });
 
   // The checks that run before routing ask this table which route a request is for; it is read once all are added.
   const routeOf = routeTable(() => app.routes);
@@ -64,7 +68,7 @@ export function createApp({ config, store, llm, logger = silentLogger, now = Dat
     .use(accessGates({ config, limiters, routeOf }))
     .use(bodyReader({ timeoutMs: config.connections.bodyTimeoutMs }))
     .use(
-      withReplyMediaTypes(openapi({
+      withMediaTypes(openapi({
         path: '/v1/docs',
         specPath: '/v1/openapi.json',
         // The docs UI would load a script from a CDN; the JSON document is what clients and tools need.
@@ -79,6 +83,7 @@ export function createApp({ config, store, llm, logger = silentLogger, now = Dat
           tags: [
             { name: 'Chat', description: 'Visitor chat turns, history and feedback (widget key).' },
             { name: 'Admin', description: 'Conversations for the dashboard (admin key).' },
+            { name: 'Knowledge', description: 'Knowledge-base sources the assistant answers from (admin key).' },
             { name: 'Health', description: 'Liveness and readiness probes.' },
             { name: 'Widget', description: 'The embeddable script.' },
           ],
@@ -90,9 +95,10 @@ export function createApp({ config, store, llm, logger = silentLogger, now = Dat
     )
     .use(healthRoutes({ store, llm }))
     .use(widgetRoutes({ config }))
-    .use(chatRoutes({ config, store, service, limiters }))
-    .use(adminRoutes({ config, store, limiters }))
-    .use(adminHealthRoutes({ config, store, llm, limiters }));
+    .use(chatRoutes({ config, store, service, limiters, knowledge: knowledge?.turn ?? null }))
+    .use(adminRoutes({ config, store, limiters, knowledgeStore: knowledge?.store ?? null }))
+    .use(adminHealthRoutes({ config, store, llm, limiters }))
+    .use(knowledgeRoutes({ config, service: knowledge?.service ?? null, limiters }));
   return app;
 }
 

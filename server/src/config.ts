@@ -3,6 +3,7 @@
  * so a misconfigured deployment tells the owner everything that is wrong in one boot, not one thing per boot.
  */
 import { randomBytes } from 'node:crypto';
+import { KNOWLEDGE_MODES, type KnowledgeMode } from './knowledge/values.ts';
 import { DEFAULT_CONVEX_TIMEOUT_MS } from './shared/conversation.ts';
 import { parseOriginList, type OriginRule } from './security/origins.ts';
 import { parseTrustProxy, type TrustProxy } from './security/client-ip.ts';
@@ -83,6 +84,18 @@ export interface AppConfig {
     demoTemplatePath: string;
   };
   logRequests: boolean;
+  knowledge: KnowledgeConfig;
+}
+
+export interface KnowledgeConfig {
+  /** off: no retrieval; auto: passages when sources are ready; strict: answer only from sources. */
+  mode: KnowledgeMode;
+  /** null when no embeddings server is reachable by configuration: full-text retrieval only. */
+  embedding: { baseUrl: string | null; apiKey: string | null; model: string; dimensions: number | null; batchSize: number; timeoutMs: number } | null;
+  maxFileBytes: number;
+  fetch: { timeoutMs: number; maxBytes: number; maxPages: number; maxRedirects: number; allowLoopback: boolean };
+  topK: number;
+  maxContextTokens: number;
 }
 
 export interface LoadedConfig {
@@ -273,6 +286,33 @@ export function loadConfig(env: Env): LoadedConfig {
     llmApiKey || llmBaseUrl ? { apiKey: llmApiKey, baseUrl: llmBaseUrl, model: llmModel, ...llmSettings } : null;
   if (!llm) warnings.push('No LLM configured: chat answers 503 llm_not_configured until OPENAI_API_KEY (or OPENAI_BASE_URL for an OpenAI-compatible server) is set.');
 
+  const knowledgeModeRaw = read.string('KNOWLEDGE_MODE')?.toLowerCase() ?? 'auto';
+  const knowledgeMode = (KNOWLEDGE_MODES as readonly string[]).includes(knowledgeModeRaw) ? (knowledgeModeRaw as KnowledgeMode) : 'auto';
+  if (knowledgeMode !== knowledgeModeRaw) read.problems.push(`KNOWLEDGE_MODE must be off, auto or strict (got "${knowledgeModeRaw}").`);
+  // Embeddings come from the chat model's server unless a separate one is named.
+  const embeddingBaseUrl = read.url('OPENAI_EMBEDDING_BASE_URL') ?? llmBaseUrl;
+  const embeddingApiKey = read.string('OPENAI_EMBEDDING_API_KEY') ?? llmApiKey;
+  const embeddingSettings = {
+    model: read.string('OPENAI_EMBEDDING_MODEL') ?? 'text-embedding-3-small',
+    dimensions: read.int('OPENAI_EMBEDDING_DIMENSIONS', 0, 0, 8192) || null,
+    batchSize: read.int('KNOWLEDGE_EMBEDDING_BATCH', 64, 1, 2048),
+    timeoutMs: read.int('KNOWLEDGE_EMBEDDING_TIMEOUT_MS', 10_000, 100, 600_000),
+  };
+  const knowledge: KnowledgeConfig = {
+    mode: knowledgeMode,
+    embedding: embeddingBaseUrl || embeddingApiKey ? { baseUrl: embeddingBaseUrl, apiKey: embeddingApiKey, ...embeddingSettings } : null,
+    maxFileBytes: read.int('KNOWLEDGE_MAX_FILE_BYTES', 10 * 1024 * 1024, 1024, 512 * 1024 * 1024),
+    fetch: {
+      timeoutMs: read.int('KNOWLEDGE_FETCH_TIMEOUT_MS', 15_000, 100, 600_000),
+      maxBytes: read.int('KNOWLEDGE_FETCH_MAX_BYTES', 5 * 1024 * 1024, 1024, 512 * 1024 * 1024),
+      maxPages: read.int('KNOWLEDGE_MAX_PAGES', 200, 1, 100_000),
+      maxRedirects: 5,
+      allowLoopback: read.bool('KNOWLEDGE_FETCH_ALLOW_LOOPBACK', false),
+    },
+    topK: read.int('KNOWLEDGE_TOP_K', 5, 1, 50),
+    maxContextTokens: read.int('KNOWLEDGE_MAX_CONTEXT_TOKENS', 2000, 100, 200_000),
+  };
+
   const config: AppConfig = {
     mode,
     port: read.int('PORT', 4000, 0, 65535),
@@ -317,6 +357,7 @@ export function loadConfig(env: Env): LoadedConfig {
       demoTemplatePath: `${repoRoot}widget/demo/index.html`,
     },
     logRequests: read.bool('LOG_REQUESTS', mode !== 'test'),
+    knowledge,
   };
 
   return { config, problems: read.problems, warnings };

@@ -3,6 +3,7 @@ import { createApp } from './app.ts';
 import { loadConfig } from './config.ts';
 import { createJsonLogger } from './logger.ts';
 import { createOpenAiProvider } from './llm/openai.ts';
+import { createKnowledge, openKnowledgeStore } from './knowledge/runtime.ts';
 import { openStore, streamLimitMs } from './store/open.ts';
 import { claimSqliteDatabase, SECOND_SQLITE_SERVER } from './store/sqlite/single-server.ts';
 
@@ -30,7 +31,10 @@ const recovered = await store.recoverInterrupted(store.kind === 'sqlite' ? 0 : s
 if (recovered > 0) logger.warn('marked interrupted replies from a previous run', { count: recovered });
 
 const llm = config.llm ? createOpenAiProvider({ config: config.llm }) : null;
-const app = createApp({ config, store, llm, logger }).listen({ port: config.port, hostname: config.host, idleTimeout: config.connections.idleTimeoutSeconds });
+const knowledge = createKnowledge({ config, store: await openKnowledgeStore(config), logger });
+// Resumes indexing jobs a previous run left unfinished (queued, or killed mid-way).
+knowledge.indexer.kick();
+const app = createApp({ config, store, llm, logger, knowledge }).listen({ port: config.port, hostname: config.host, idleTimeout: config.connections.idleTimeoutSeconds });
 const port = app.server?.port ?? config.port;
 
 logger.info('server listening', { port, mode: config.mode, store: store.kind, replica: store.kind === 'convex' ? replicaId : null, model: llm?.model ?? null });
@@ -52,6 +56,9 @@ async function shutdown(signal: string) {
   stopping = true;
   logger.info('shutting down', { signal });
   await app.stop();
+  // The batch in flight finishes; unfinished jobs stay persisted and resume at the next start.
+  await knowledge.indexer.stop();
+  await knowledge.store.close();
   await store.close();
   sqliteClaim?.release();
   process.exit(0);

@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
 import { createApp } from '../src/app.ts';
+import { knowledgeBodyRule } from '../src/knowledge/body-rules.ts';
 import { describeRoutes, generateCases, type HostileCase, type RouteInfo } from './support/hostile-cases.ts';
 import { answerOf, rawRequest, verdict, type Answer } from './support/hostile-http.ts';
 import { NO_LIMITS_ENV, startTestServer, type TestServer } from './support/server.ts';
@@ -25,9 +26,12 @@ beforeAll(async () => {
   });
   const doc = (await (await fetch(`${server.url}/v1/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
   // A second app on the same config, never listening: only its route table is read.
-  const appRoutes = createApp({ config: server.config, store: server.store, llm: null }).routes.map((r) => ({ method: r.method, path: r.path }));
+  const appRoutes = createApp({ config: server.config, store: server.store, llm: null, knowledge: server.knowledge }).routes.map((r) => ({ method: r.method, path: r.path }));
   routes = describeRoutes(appRoutes, doc);
-  batches = generateCases(routes, server, server.config);
+  batches = generateCases(routes, server, {
+    maxBodyBytes: server.config.maxBodyBytes,
+    bodyLimitOf: (method, path) => knowledgeBodyRule(new Request(`http://localhost${path}`, { method }), server.config)?.maxBytes ?? null,
+  });
 });
 afterAll(async () => {
   await server.stop();

@@ -21,6 +21,7 @@ interface LintProblem {
 interface Operation {
   security?: Record<string, string[]>[];
   responses?: Record<string, unknown>;
+  requestBody?: { content?: Record<string, unknown> };
 }
 interface OpenApiDocument {
   openapi: string;
@@ -92,11 +93,13 @@ describe('GET /v1/openapi.json under Redocly lint (recommended rules)', () => {
 });
 
 describe('the key each operation declares', () => {
-  /** A request to `path` with no key at all: the gate answers before the body or parameters are looked at. */
-  async function withoutKey(method: string, path: string): Promise<Response> {
+  /** A request to `path` with no key at all, its body of the media type the operation takes: the gate answers first. */
+  async function withoutKey(method: string, path: string, operation: Operation): Promise<Response> {
     const url = `${server.url}${path.replace(/\{[^}]+\}/g, 'some-id')}`;
-    const hasBody = method !== 'get' && method !== 'head' && method !== 'delete';
-    return fetch(url, { method: method.toUpperCase(), headers: hasBody ? { 'content-type': 'application/json' } : {}, body: hasBody ? '{}' : undefined });
+    const [bodyType] = Object.keys(operation.requestBody?.content ?? {});
+    if (!bodyType) return fetch(url, { method: method.toUpperCase() });
+    if (bodyType === 'multipart/form-data') return fetch(url, { method: method.toUpperCase(), body: new FormData() });
+    return fetch(url, { method: method.toUpperCase(), headers: { 'content-type': bodyType }, body: '{}' });
   }
 
   it('is the key its route refuses to answer without, and a public operation declares none', async () => {
@@ -104,7 +107,7 @@ describe('the key each operation declares', () => {
     for (const [path, operations] of Object.entries(doc.paths)) {
       for (const [method, operation] of Object.entries(operations)) {
         const schemes = (operation.security ?? []).flatMap((requirement) => Object.keys(requirement));
-        const response = await withoutKey(method, path);
+        const response = await withoutKey(method, path, operation);
         const { code } = (await response.json().catch(() => ({}))) as { code?: string };
         const expected = schemes.includes('adminKey') ? 'missing_admin_key' : schemes.includes('widgetKey') ? 'missing_api_key' : null;
         if (expected ? code !== expected : response.status === 401) {
@@ -116,7 +119,7 @@ describe('the key each operation declares', () => {
   });
 });
 
-describe('the media type each operation declares for its reply', () => {
+describe('the media types each operation declares', () => {
   const documented = (method: string, path: string) => Object.keys((doc.paths[path]?.[method]?.responses?.['200'] as { content?: object })?.content ?? {});
   const mediaTypeOf = (response: Response) => (response.headers.get('content-type') ?? '').split(';')[0]!.trim();
 
@@ -136,6 +139,8 @@ describe('the media type each operation declares for its reply', () => {
     }
     expect(documented('post', '/chat')).toEqual(['application/x-ndjson']);
     expect(documented('get', '/widget/chat-widget.js')).toEqual(['application/javascript']);
+    // And the one body that is not JSON: a file upload.
+    expect(Object.keys(doc.paths['/v1/admin/knowledge/files']?.post?.requestBody?.content ?? {})).toEqual(['multipart/form-data']);
   });
 
   it('is the same every time the document is served (the rewrite runs on a cached document)', async () => {

@@ -27,7 +27,7 @@ describe('languages', () => {
       for (const key of KEYS) {
         expect(strings[key], `${code}.${key}`).toBeTruthy();
         expect(placeholders(strings[key]), `${code}.${key}`).toEqual(placeholders(en[key]));
-        if (code !== 'en' && !['transcript', 'assistant'].includes(key)) expect(strings[key], `${code}.${key} is still English`).not.toBe(en[key]);
+        if (code !== 'en' && !['transcript', 'assistant', 'sources'].includes(key)) expect(strings[key], `${code}.${key} is still English`).not.toBe(en[key]);
       }
     }
   });
@@ -87,28 +87,28 @@ describe('translation tables', () => {
       retry: 'erneut versuchen', newConversation: 'neues', transcript: 'gespräch', you: 'sie', assistant: 'assistent',
       typing: 'schreibt', copy: 'kopieren', copied: 'kopiert', helpful: 'hilfreich', notHelpful: 'nicht hilfreich',
       stopped: 'gestoppt', errorRateLimited: 'zu viele', errorConfig: 'eingerichtet', errorInvalidMessage: 'kürzen',
-      errorOffline: 'offline', errorUnavailable: 'verfügbar', errorServer: 'schiefgelaufen',
+      errorOffline: 'offline', errorUnavailable: 'verfügbar', errorServer: 'schiefgelaufen', sources: 'quellen',
     },
     es: {
       title: 'chatea', welcome: 'hola', placeholder: 'escribe un', closeChat: 'cerrar', send: 'enviar', stop: 'detener',
       retry: 'reintentar', newConversation: 'nueva', transcript: 'conversación', you: 'tú', assistant: 'asistente',
       typing: 'escribiendo', copy: 'copiar', copied: 'copiado', helpful: 'útil', notHelpful: 'no útil', stopped: 'detenido',
       errorRateLimited: 'demasiados', errorConfig: 'configurado', errorInvalidMessage: 'acórtalo', errorOffline: 'conexión',
-      errorUnavailable: 'disponible', errorServer: 'salió mal',
+      errorUnavailable: 'disponible', errorServer: 'salió mal', sources: 'fuentes',
     },
     fr: {
       title: 'discutez', welcome: 'bonjour', placeholder: 'écrivez', closeChat: 'fermer', send: 'envoyer', stop: 'arrêter',
       retry: 'réessayer', newConversation: 'nouvelle', transcript: 'conversation', you: 'vous', assistant: 'assistant',
       typing: 'écrit…', copy: 'copier', copied: 'copié', helpful: 'utile', notHelpful: 'pas utile', stopped: 'arrêté',
       errorRateLimited: 'trop', errorConfig: 'configuré', errorInvalidMessage: 'raccourcissez', errorOffline: 'hors ligne',
-      errorUnavailable: 'indisponible', errorServer: 'erreur',
+      errorUnavailable: 'indisponible', errorServer: 'erreur', sources: 'sources',
     },
     ar: {
       title: 'تحدث', welcome: 'مرحبًا', placeholder: 'اكتب', closeChat: 'إغلاق', send: 'إرسال', stop: 'إيقاف',
       retry: 'إعادة', newConversation: 'جديدة', transcript: 'المحادثة', you: 'أنت', assistant: 'المساعد', typing: 'يكتب',
       copy: 'نسخ', copied: 'تم النسخ', helpful: 'مفيد', notHelpful: 'غير مفيد', stopped: 'تم الإيقاف',
       errorRateLimited: 'كثيرة', errorConfig: 'مُعدّة', errorInvalidMessage: 'اختصارها', errorOffline: 'متصل',
-      errorUnavailable: 'متاح', errorServer: 'خطأ',
+      errorUnavailable: 'متاح', errorServer: 'خطأ', sources: 'المصادر',
     },
   };
 

@@ -5,6 +5,7 @@ import { HttpError, commonErrors, ErrorBody } from '../http/http-error.ts';
 import { adminAccess, type IpLimiters } from '../http/access.ts';
 import { repliesAs } from '../http/openapi-media-types.ts';
 import { needsAdminKey } from '../http/openapi-security.ts';
+import type { KnowledgeStore } from '../knowledge/store/types.ts';
 import type { ChatStore, ConversationFilter } from '../store/chat-store.ts';
 import { exportStream } from './export.ts';
 import { withLegacyConversationFields, withLegacyThreadFields } from './legacy.ts';
@@ -19,7 +20,7 @@ function filterOf(query: { q?: string; from?: number; to?: number; problem?: Con
   return { q: q || undefined, from: query.from, to: query.to, problem: query.problem, feedback: query.feedback };
 }
 
-export function adminRoutes({ config, store, limiters }: { config: AppConfig; store: ChatStore; limiters: IpLimiters }) {
+export function adminRoutes({ config, store, limiters, knowledgeStore = null }: { config: AppConfig; store: ChatStore; limiters: IpLimiters; knowledgeStore?: KnowledgeStore | null }) {
   const notFound = () => new HttpError(404, 'conversation_not_found', 'No conversation with that id.');
   return new Elysia({ name: 'admin-routes', seed: config, prefix: '/v1/admin', detail: needsAdminKey })
     .use(adminAccess({ config, limiters }))
@@ -40,7 +41,9 @@ export function adminRoutes({ config, store, limiters }: { config: AppConfig; st
       async ({ params }) => {
         const thread = await store.getThread(params.id);
         if (!thread) throw notFound();
-        return withLegacyThreadFields(thread);
+        const legacy = withLegacyThreadFields(thread);
+        const retrievals = knowledgeStore ? await knowledgeStore.retrievalsFor(thread.messages.filter((m) => m.role === 'assistant').map((m) => m.id)) : new Map();
+        return { ...legacy, messages: legacy.messages.map((message) => ({ ...message, retrievedChunks: retrievals.get(message.id) ?? [] })) };
       },
       { params: IdParams, response: { 200: AdminThread, ...commonErrors, 404: ErrorBody }, detail: { tags: ['Admin'], summary: 'One conversation with all its messages' } },
     )

@@ -1,6 +1,7 @@
 /** Admin API schemas: the stored shapes with the original API's extra fields, the list/export filters and replies. */
 import { t } from 'elysia';
 import { FEEDBACK_FILTERS, LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX, PROBLEM_FILTERS } from '../shared/conversation.ts';
+import { RetrievedChunkModel } from '../knowledge/schemas.ts';
 import { ConversationSchema, literalUnion, MessageSchema, nullable } from '../store/schemas.ts';
 
 /** The stored shapes plus the original API's field names (see legacy.ts): added, never renamed. */
@@ -19,7 +20,16 @@ export const AdminConversation = t.Object(
   { title: 'AdminConversation' },
 );
 
-export const AdminThread = t.Object({ conversation: AdminConversation, messages: t.Array(AdminMessage) }, { title: 'ConversationThread' });
+/** A thread's message with the knowledge-base passages its model call was given (empty for user messages). */
+export const AdminThreadMessage = t.Object(
+  {
+    ...AdminMessage.properties,
+    retrievedChunks: t.Array(RetrievedChunkModel, { description: 'The passages the model was shown for this reply, in the order given.' }),
+  },
+  { title: 'AdminThreadMessage' },
+);
+
+export const AdminThread = t.Object({ conversation: AdminConversation, messages: t.Array(AdminThreadMessage) }, { title: 'ConversationThread' });
 
 const filterFields = {
   q: t.Optional(t.String({ maxLength: 200, description: 'Full-text search over message content (words, prefix-matched).' })),

@@ -9,15 +9,18 @@ import type { ChatStore } from '../store/chat-store.ts';
 import { ChatReply, chatRequestSchema, FeedbackReply, FeedbackRequest, HistoryReply, HistoryRequest, StreamEvents } from './schemas.ts';
 import { followClient, streamTurn } from './ndjson.ts';
 import type { ChatService, TurnInput } from './service.ts';
+import type { TurnKnowledge } from '../knowledge/turn.ts';
 
 interface ChatRouteDeps {
   config: AppConfig;
   store: ChatStore;
   service: ChatService;
   limiters: IpLimiters;
+  /** Citations of stored replies for the history; absent: none. */
+  knowledge?: TurnKnowledge | null;
 }
 
-export function chatRoutes({ config, store, service, limiters }: ChatRouteDeps) {
+export function chatRoutes({ config, store, service, limiters, knowledge = null }: ChatRouteDeps) {
   const ChatRequest = chatRequestSchema(config.chat.maxMessageChars);
   type ChatRequest = typeof ChatRequest.static;
   const streamDoc = {
@@ -62,8 +65,8 @@ export function chatRoutes({ config, store, service, limiters }: ChatRouteDeps) 
         const client = followClient(request.signal);
         const outcome = await turn.run(client.signal, () => {}).finally(client.release);
         if (outcome.status === 'complete') {
-          const { conversationId, message, messageId, finishReason, usage } = outcome.event;
-          return { conversationId, message, messageId, userMessageId: turn.start.userMessageId, finishReason, usage };
+          const { conversationId, message, messageId, finishReason, usage, sources } = outcome.event;
+          return { conversationId, message, messageId, userMessageId: turn.start.userMessageId, finishReason, usage, sources };
         }
         // The one error mapping (http/errors.ts) answers it, with Retry-After when the upstream gave one.
         if (outcome.status === 'error') throw outcome.error;
@@ -80,9 +83,10 @@ export function chatRoutes({ config, store, service, limiters }: ChatRouteDeps) 
       async ({ body }) => {
         const thread = await store.getSessionThread(body.sessionId, body.limit ?? 100);
         if (!thread) return { conversationId: null, messages: [] };
+        const cited = knowledge ? await knowledge.citationsOf(thread.messages.filter((m) => m.role === 'assistant')) : new Map();
         return {
           conversationId: thread.conversation.id,
-          messages: thread.messages.map(({ id, role, content, status, createdAt, feedback }) => ({ id, role, content, status, createdAt, feedback })),
+          messages: thread.messages.map(({ id, role, content, status, createdAt, feedback }) => ({ id, role, content, status, createdAt, feedback, sources: cited.get(id) ?? [] })),
         };
       },
       {

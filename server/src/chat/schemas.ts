@@ -1,5 +1,6 @@
 /** Chat route schemas: the request bodies, replies and stream events, reused as the OpenAPI document. */
 import { t } from 'elysia';
+import { CitationModel } from '../knowledge/schemas.ts';
 import { TokenUsageSchema } from '../llm/usage.ts';
 import { FeedbackSchema, MessageSchema, nullable } from '../store/schemas.ts';
 
@@ -39,6 +40,9 @@ export function chatRequestSchema(maxMessageChars: number) {
   );
 }
 
+/** Citations of the knowledge base's passages the reply drew on (empty when none was retrieved). */
+const Sources = t.Array(CitationModel, { description: 'Knowledge-base passages the reply drew on: `{title, url, snippet}`; `url` is http(s) or null.' });
+
 export const ChatReply = t.Object(
   {
     conversationId: t.String(),
@@ -47,6 +51,7 @@ export const ChatReply = t.Object(
     userMessageId: t.String(),
     finishReason: nullable(t.String()),
     usage: Usage,
+    sources: Sources,
   },
   { title: 'ChatReply' },
 );
@@ -62,6 +67,7 @@ export const StreamEvents = t.Union(
       messageId: t.String(),
       finishReason: nullable(t.String()),
       usage: Usage,
+      sources: Sources,
     }),
     t.Object({ type: t.Literal('error'), error: t.String(), code: t.String(), conversationId: t.String(), messageId: t.String() }),
   ],
@@ -73,7 +79,13 @@ export const HistoryRequest = t.Object(
   { title: 'HistoryRequest' },
 );
 
-export const HistoryMessage = t.Pick(MessageSchema, ['id', 'role', 'content', 'status', 'createdAt', 'feedback'], { title: 'HistoryMessage' });
+export const HistoryMessage = t.Object(
+  {
+    ...t.Pick(MessageSchema, ['id', 'role', 'content', 'status', 'createdAt', 'feedback']).properties,
+    sources: t.Array(CitationModel, { description: 'For replies: the knowledge-base citations, as in the `done` event ([] otherwise).' }),
+  },
+  { title: 'HistoryMessage' },
+);
 
 export const HistoryReply = t.Object(
   { conversationId: nullable(t.String()), messages: t.Array(HistoryMessage) },

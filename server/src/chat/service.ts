@@ -15,6 +15,7 @@ import type { TurnLimits } from '../security/turn-limits.ts';
 import type { FinalMessageStatus } from '../shared/conversation.ts';
 import { estimateTokens } from '../shared/tokens.ts';
 import type { ChatStore } from '../store/chat-store.ts';
+import type { TurnKnowledge } from '../knowledge/turn.ts';
 import { buildModelMessages, countPromptChars } from './history.ts';
 import { storablePageUrl } from './page-url.ts';
 import type { DoneEvent, ErrorEvent, StartEvent, StreamEvent } from './schemas.ts';
@@ -46,6 +47,8 @@ export interface ChatServiceDeps {
   limits: TurnLimits;
   logger: Logger;
   now?: () => number;
+  /** The knowledge base's part of a turn (retrieval, citations); absent: no retrieval. */
+  knowledge?: TurnKnowledge | null;
 }
 
 export const LLM_NOT_CONFIGURED = new DomainError(
@@ -53,7 +56,7 @@ export const LLM_NOT_CONFIGURED = new DomainError(
   'No language model is configured on this server: set OPENAI_API_KEY (or OPENAI_BASE_URL for an OpenAI-compatible server) and restart it.',
 );
 
-export function createChatService({ config, store, llm, limits, logger, now = Date.now }: ChatServiceDeps) {
+export function createChatService({ config, store, llm, limits, logger, now = Date.now, knowledge = null }: ChatServiceDeps) {
   const maxOutputTokens = config.llm?.maxOutputTokens ?? 0;
 
   /** After the message is stored: the real prompt plus the longest reply, or the reply is marked refused. */
@@ -91,7 +94,10 @@ export function createChatService({ config, store, llm, limits, logger, now = Da
     });
     const conversationId = started.conversation.id;
     const messageId = started.assistantMessage.id;
-    const modelMessages = buildModelMessages(started.history, config.chat);
+    // Retrieval never fails a turn (it degrades to full-text, then to none); its passages count in the reservation.
+    const passages = knowledge ? await knowledge.retrieve(content) : [];
+    const modelMessages = knowledge ? knowledge.withInstruction(buildModelMessages(started.history, config.chat), passages) : buildModelMessages(started.history, config.chat);
+    const recorded = knowledge ? knowledge.record(messageId, passages) : Promise.resolve();
     const promptChars = countPromptChars(modelMessages);
     const reservation = await reserveTurn(input, promptChars, messageId);
 
@@ -143,13 +149,15 @@ export function createChatService({ config, store, llm, limits, logger, now = Da
         logger.error('could not store the assistant reply', { conversationId, messageId, error: String(error) });
       }
 
+      await recorded;
       if (status === 'stopped') return { status };
       if (status === 'error') {
         const event: ErrorEvent = { type: 'error', error: failure!.message, code: failure!.code, conversationId, messageId };
         emit(event);
         return { status, event, error: failure! };
       }
-      const event: DoneEvent = { type: 'done', message: text, conversationId, messageId, finishReason, usage };
+      const sources = knowledge ? knowledge.citations(text, passages) : [];
+      const event: DoneEvent = { type: 'done', message: text, conversationId, messageId, finishReason, usage, sources };
       emit(event);
       return { status, event };
     }

@@ -1,5 +1,6 @@
 /** Every failure becomes `{ error, code }` with the right status, here and nowhere else. No stack trace leaves. */
 import { DomainError, type DomainErrorCode } from '../errors.ts';
+import { KnowledgeError, type KnowledgeErrorCode } from '../knowledge/errors.ts';
 import { LlmError, type LlmErrorCode } from '../llm/types.ts';
 import { StoreError } from '../store/chat-store.ts';
 import { HttpError } from './http-error.ts';
@@ -9,6 +10,23 @@ const DOMAIN_ERROR_STATUS: Record<DomainErrorCode, number> = {
   validation_failed: 400,
   rate_limited: 429,
   budget_exhausted: 429,
+};
+
+const KNOWLEDGE_ERROR_STATUS: Record<KnowledgeErrorCode, number> = {
+  source_not_found: 404,
+  empty_file: 400,
+  unsupported_file_type: 415,
+  not_text: 400,
+  file_too_large: 413,
+  invalid_pdf: 400,
+  empty_text: 400,
+  invalid_url: 400,
+  url_refused: 400,
+  fetch_failed: 400,
+  sitemap_loop: 400,
+  sitemap_invalid: 400,
+  not_refetchable: 409,
+  knowledge_disabled: 409,
 };
 
 /** HTTP status the API answers for each upstream failure (the visitor did nothing wrong: 5xx). */
@@ -63,6 +81,9 @@ export function toErrorReply(error: unknown, elysiaCode: string | number): Error
       headers['ratelimit-reset'] = String(error.rateLimit.resetSeconds);
     }
     return { status: DOMAIN_ERROR_STATUS[error.code], body: { error: error.message, code: error.code }, headers };
+  }
+  if (error instanceof KnowledgeError) {
+    return { status: KNOWLEDGE_ERROR_STATUS[error.code], body: { error: error.message, code: error.code }, headers: {} };
   }
   if (error instanceof LlmError) {
     return { status: LLM_ERROR_STATUS[error.code], body: { error: error.message, code: error.code }, headers: retryHeaders(error.retryAfterSeconds) };

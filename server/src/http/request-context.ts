@@ -5,6 +5,7 @@
  */
 import { Elysia } from 'elysia';
 import type { AppConfig } from '../config.ts';
+import { knowledgeBodyRule } from '../knowledge/body-rules.ts';
 import { checkBodyHeaders } from './body.ts';
 import { clientIpPlugin } from './client-ip.ts';
 import { toErrorReply } from './errors.ts';
@@ -43,7 +44,7 @@ export function requestContext({ config, logger, routeOf }: { config: AppConfig;
     .onRequest(({ request, set }) => {
       set.headers['x-request-id'] = metaOf(request).id;
       Object.assign(set.headers, headers);
-      const refusal = checkRequestUrl(request) ?? checkBodyHeaders(request, config.maxBodyBytes);
+      const refusal = checkRequestUrl(request) ?? checkBodyHeaders(request, knowledgeBodyRule(request, config) ?? config.maxBodyBytes);
       if (refusal) throw refusal;
     })
     .onTransform({ as: 'global' }, ({ body }) => {

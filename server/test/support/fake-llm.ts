@@ -2,7 +2,10 @@
  * A fake OpenAI-compatible server on a loopback port: `POST /v1/chat/completions` answers in the real wire
  * format (SSE `chat.completion.chunk` lines and `data: [DONE]`, or one JSON completion without `stream`), and can
  * be told to fail: an HTTP status, a stall, or a connection cut mid-stream. The only fake in the test suite.
+ * `POST /v1/embeddings` answers deterministic hashed-word vectors (hash-embedding.ts), optionally slowed per batch
+ * or failing, so retrieval tests assert real rankings and the indexing benchmark sees a model's latency.
  */
+import { hashEmbedding } from './hash-embedding.ts';
 
 export type TokenSource = string[] | ((request: FakeLlmRequest) => string[]);
 
@@ -44,6 +47,14 @@ export interface FakeLlm {
   script(behaviour: FakeBehaviour): void;
   /** Sets behaviours for the next requests, one each, then falls back to the `script` one. */
   queue(...behaviours: FakeBehaviour[]): void;
+  /** The embeddings endpoint: requests seen (inputs per request), a delay per batch, and a failure switch. */
+  embeddings: {
+    /** Inputs of each `/v1/embeddings` request, in arrival order. */
+    batches: string[][];
+    delayMs: number;
+    /** When set, every embeddings request answers this HTTP status. */
+    failStatus: number | null;
+  };
   /** Resolves when a request has been aborted by its client (or after `timeoutMs`, rejecting). */
   waitForAbort(request: FakeLlmRequest, timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
@@ -82,11 +93,32 @@ function tokensFor(behaviour: FakeBehaviour, request: FakeLlmRequest): string[] 
   return [];
 }
 
+async function answerEmbeddings(req: Request, state: FakeLlm['embeddings']): Promise<Response> {
+  const body = (await req.json()) as { input?: string | string[]; model?: string; encoding_format?: string; dimensions?: number };
+  const inputs = typeof body.input === 'string' ? [body.input] : Array.isArray(body.input) ? body.input.map(String) : [];
+  state.batches.push(inputs);
+  if (state.delayMs > 0) await sleep(state.delayMs);
+  if (state.failStatus !== null) {
+    return Response.json({ error: { message: `fake embeddings answered ${state.failStatus}`, type: 'server_error', code: null } }, { status: state.failStatus });
+  }
+  // The SDK asks for base64 by default and decodes it; answer in the format asked for, like the real API.
+  const encode = (vector: number[]) =>
+    body.encoding_format === 'base64' ? Buffer.from(new Float32Array(vector).buffer).toString('base64') : vector;
+  const tokens = inputs.reduce((n, text) => n + Math.ceil(text.length / 4), 0);
+  return Response.json({
+    object: 'list',
+    model: body.model ?? 'fake-embedding',
+    data: inputs.map((text, index) => ({ object: 'embedding', index, embedding: encode(hashEmbedding(text, body.dimensions)) })),
+    usage: { prompt_tokens: tokens, total_tokens: tokens },
+  });
+}
+
 export async function startFakeLlm(initial: FakeBehaviour = { kind: 'reply', tokens: DEFAULT_REPLY }): Promise<FakeLlm> {
   let current = initial;
   const pending: FakeBehaviour[] = [];
   const requests: FakeLlmRequest[] = [];
   const abortWaiters = new Map<FakeLlmRequest, () => void>();
+  const embeddings: FakeLlm['embeddings'] = { batches: [], delayMs: 0, failStatus: null };
 
   const markAborted = (record: FakeLlmRequest) => {
     if (record.finished || record.aborted) return;
@@ -100,6 +132,7 @@ export async function startFakeLlm(initial: FakeBehaviour = { kind: 'reply', tok
     idleTimeout: 0,
     async fetch(req) {
       const url = new URL(req.url);
+      if (req.method === 'POST' && url.pathname === '/v1/embeddings') return await answerEmbeddings(req, embeddings);
       if (url.pathname === '/v1/models') return Response.json({ object: 'list', data: [{ id: 'fake-model', object: 'model' }] });
       if (req.method !== 'POST' || url.pathname !== '/v1/chat/completions') {
         return Response.json({ error: { message: 'not found', type: 'invalid_request_error' } }, { status: 404 });
@@ -184,6 +217,7 @@ export async function startFakeLlm(initial: FakeBehaviour = { kind: 'reply', tok
     url: `http://127.0.0.1:${server.port}/v1`,
     port: server.port!,
     requests,
+    embeddings,
     script(behaviour) {
       current = behaviour;
       pending.length = 0;

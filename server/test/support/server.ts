@@ -12,6 +12,10 @@ import { createOpenAiProvider } from '../../src/llm/openai.ts';
 import { openSqliteStore } from '../../src/store/sqlite/store.ts';
 import type { ChatStore } from '../../src/store/chat-store.ts';
 import { startFakeLlm, type FakeLlm } from './fake-llm.ts';
+import type { Resolve } from '../../src/knowledge/fetcher.ts';
+import { createKnowledge, type Knowledge } from '../../src/knowledge/runtime.ts';
+import { openSqliteKnowledgeStore } from '../../src/knowledge/store/sqlite.ts';
+import type { KnowledgeStore } from '../../src/knowledge/store/types.ts';
 
 export const TEST_WIDGET_KEY = 'test-widget-key-0123456789abcdef';
 export const TEST_ADMIN_KEY = 'test-admin-key-0123456789abcdef';
@@ -32,6 +36,7 @@ export interface TestServer {
   port: number;
   config: AppConfig;
   store: ChatStore;
+  knowledge: Knowledge;
   fakeLlm: FakeLlm;
   widgetKey: string;
   adminKey: string;
@@ -50,6 +55,10 @@ export interface TestServerOptions {
   store?: ChatStore;
   /** No LLM at all (OPENAI_* unset). */
   noLlm?: boolean;
+  /** A knowledge store to use instead of the SQLite one in the chat file (e.g. Convex through the fake deployment). */
+  knowledgeStore?: KnowledgeStore;
+  /** DNS for the knowledge fetcher. */
+  resolve?: Resolve;
   now?: () => number;
 }
 
@@ -75,7 +84,11 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const store = options.store ?? (await openSqliteStore(config.databasePath));
   const llm = config.llm ? createOpenAiProvider({ config: config.llm, maxRetries: 0 }) : null;
   const logger = createMemoryLogger();
-  const app = createApp({ config, store, llm, logger, now: options.now }).listen({ port: 0, hostname: '127.0.0.1', idleTimeout: 0 });
+  // The knowledge base on the same real SQLite file (or the one given), with quick retries so failures show fast.
+  const knowledgeStore = options.knowledgeStore ?? openSqliteKnowledgeStore(config.databasePath);
+  const knowledge = createKnowledge({ config, store: knowledgeStore, logger, resolve: options.resolve, indexer: { retryDelaysMs: [20, 50], storeRetryMs: 50 } });
+  knowledge.indexer.kick();
+  const app = createApp({ config, store, llm, logger, now: options.now, knowledge }).listen({ port: 0, hostname: '127.0.0.1', idleTimeout: 0 });
   const port = app.server!.port!;
   const url = `http://127.0.0.1:${port}`;
 
@@ -84,6 +97,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     port,
     config,
     store,
+    knowledge,
     fakeLlm,
     widgetKey: TEST_WIDGET_KEY,
     adminKey: TEST_ADMIN_KEY,
@@ -98,6 +112,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       fetch(url + path, { ...init, headers: { 'x-admin-api-key': TEST_ADMIN_KEY, ...(init.headers as Record<string, string>) } }),
     async stop() {
       await app.stop(true);
+      await knowledge.indexer.stop();
+      if (!options.knowledgeStore) await knowledgeStore.close();
       if (!options.store) await store.close();
       if (ownsLlm) await fakeLlm.stop();
       rmSync(dir, { recursive: true, force: true });

@@ -25,4 +25,5 @@ export const ar = translation([
   'يبدو أنك غير متصل. تحقق من اتصالك ثم حاول مجددًا.', // errorOffline
   'المساعد غير متاح حاليًا. يرجى المحاولة بعد قليل.', // errorUnavailable
   'حدث خطأ ما. يرجى المحاولة مجددًا.', // errorServer
+  'المصادر', // sources
 ]);

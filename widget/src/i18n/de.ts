@@ -25,4 +25,5 @@ export const de = translation([
   'Sie sind offline. Bitte Verbindung prüfen und erneut versuchen.', // errorOffline
   'Der Assistent ist nicht verfügbar. Bitte gleich erneut versuchen.', // errorUnavailable
   'Etwas ist schiefgelaufen. Bitte erneut versuchen.', // errorServer
+  'Quellen', // sources
 ]);

@@ -23,4 +23,5 @@ export const en = {
   errorOffline: 'You seem to be offline. Check your connection and try again.',
   errorUnavailable: 'The assistant is unavailable right now. Please try again soon.',
   errorServer: 'Something went wrong. Please try again.',
+  sources: 'Sources',
 };

@@ -25,4 +25,5 @@ export const es = translation([
   'Parece que no tienes conexión. Compruébala y reintenta.', // errorOffline
   'El asistente no está disponible. Inténtalo pronto.', // errorUnavailable
   'Algo salió mal. Inténtalo de nuevo.', // errorServer
+  'Fuentes', // sources
 ]);

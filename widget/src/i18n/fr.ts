@@ -25,4 +25,5 @@ export const fr = translation([
   'Vous semblez hors ligne. Vérifiez votre connexion puis réessayez.', // errorOffline
   'L’assistant est indisponible. Réessayez bientôt.', // errorUnavailable
   'Une erreur est survenue. Veuillez réessayer.', // errorServer
+  'Sources', // sources
 ]);

@@ -6,6 +6,7 @@ import { ChatRequestError, isAbort, type ChatApi, type Feedback } from './api.ts
 import { describeFailure, type ChatFailure, type FailureMessage } from './failures.ts';
 import type { SessionStore } from './session.ts';
 import type { Emitter } from './events.ts';
+import { toSources, type Source } from './sources.ts';
 import type { MessageRole, MessageStatus } from '../../../server/src/shared/conversation.ts';
 
 export interface ChatMessage {
@@ -16,6 +17,8 @@ export interface ChatMessage {
   content: string;
   status: MessageStatus;
   feedback: Feedback | null;
+  /** The citations of a reply, from its `done` event (not kept across a reload). */
+  sources?: Source[];
 }
 
 export interface ChatState {
@@ -87,6 +90,7 @@ export function createChatController({ state, api, session, events, pageUrl, his
         } else if (event.type === 'done') {
           reply.content = event.message || reply.content;
           reply.id = event.messageId ?? reply.id;
+          reply.sources = toSources(event.sources);
           reply.status = 'complete';
         }
       });

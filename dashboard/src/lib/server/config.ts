@@ -14,6 +14,8 @@ export interface DashboardConfig {
   loginWindowMs: number;
   /** How often open pages ask for new messages. */
   pollIntervalMs: number;
+  /** Largest file the Knowledge page passes on (the chat server's KNOWLEDGE_MAX_FILE_BYTES; the same .env sets both). */
+  knowledgeMaxFileBytes: number;
 }
 
 export type ConfigResult =
@@ -87,6 +89,7 @@ export function parseConfig(env: Env, generateSecret = () => randomBytes(32).toS
   const loginMaxAttempts = Math.floor(positiveNumber(env, 'LOGIN_MAX_ATTEMPTS', 5, problems));
   const loginWindowMs = positiveNumber(env, 'LOGIN_WINDOW_SECONDS', 60, problems) * 1000;
   const pollIntervalMs = positiveNumber(env, 'DASHBOARD_POLL_SECONDS', 5, problems) * 1000;
+  const knowledgeMaxFileBytes = Math.floor(positiveNumber(env, 'KNOWLEDGE_MAX_FILE_BYTES', 10 * 1024 * 1024, problems));
 
   if (problems.length > 0) return { ok: false, problems };
   return {
@@ -102,6 +105,7 @@ export function parseConfig(env: Env, generateSecret = () => randomBytes(32).toS
       loginMaxAttempts,
       loginWindowMs,
       pollIntervalMs,
+      knowledgeMaxFileBytes,
     },
   };
 }

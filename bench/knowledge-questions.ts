@@ -1,0 +1,81 @@
+/**
+ * Hand-written questions over bench/knowledge-docs/ (MIT-licensed READMEs, see LICENSES.md), phrased as a visitor
+ * would ask, not copied from the text. A question is answered when one of the top 5 passages comes from `file`
+ * under a heading containing one of `headings` (case-insensitive).
+ */
+export interface QualityQuestion {
+  q: string;
+  file: string;
+  headings: string[];
+}
+
+const ask = (file: string, q: string, ...headings: string[]): QualityQuestion => ({ q, file, headings });
+
+export const QUESTIONS: QualityQuestion[] = [
+  ask('ws.md', 'How do I turn on message compression for the WebSocket server, and why is it off by default?', 'compression'),
+  ask('ws.md', 'Which optional native add-on speeds up masking and unmasking of frame payloads?', 'opt-in for performance'),
+  ask('ws.md', "How can I find the visitor's IP address when the socket server runs behind nginx?", 'ip address of the client'),
+  ask('ws.md', 'How do I notice a dead connection when someone unplugs the network cable?', 'broken connections'),
+  ask('ws.md', 'Can the websocket client go through an HTTP proxy?', 'via a proxy'),
+  ask('ws.md', 'How can I measure message round trip latency?', 'round-trip time'),
+  ask('ws.md', 'How do I send one message to every connected client?', 'broadcast'),
+  ask('ws.md', 'How should I authenticate users during the HTTP upgrade?', 'client authentication'),
+  ask('ws.md', 'Can two websocket servers share a single HTTP server on different paths?', 'multiple servers'),
+  ask('ws.md', 'How do I send binary data such as a typed array?', 'sending binary data'),
+  ask('cookie.md', 'If a cookie has both an expiry date and a max age, which one wins?', 'maxage', 'expires'),
+  ask('cookie.md', 'How do I hide a cookie from client-side scripts reading document.cookie?', 'httponly'),
+  ask('cookie.md', 'What does the partitioned attribute of a cookie do?', 'partitioned'),
+  ask('cookie.md', 'Which values does the SameSite option accept?', 'samesite'),
+  ask('cookie.md', 'What priority does a cookie get when none is given?', 'priority'),
+  ask('cookie.md', 'Which function parses a Set-Cookie response header?', 'parsesetcookie'),
+  ask('cookie.md', 'How do I make the browser send the cookie back only over HTTPS?', 'secure'),
+  ask('cookie.md', 'What happens to a cookie without an expiration when the browsing session ends?', 'expires'),
+  ask('cookie.md', 'Which domain does a cookie apply to when I do not set one?', 'domain'),
+  ask('chokidar.md', 'How do I watch files that live on a network drive?', 'performance'),
+  ask('chokidar.md', 'Can the add event wait until a big file has been completely written?', 'performance'),
+  ask('chokidar.md', 'How do I exclude some paths from being watched?', 'path filtering'),
+  ask('chokidar.md', 'The watcher fails with ENOSPC or EMFILE errors, what can I do?', 'troubleshooting'),
+  ask('chokidar.md', 'Globs were removed in version 4; how do I get the same behaviour?', 'upgrading'),
+  ask('chokidar.md', 'Should the process keep running while files are being watched?', 'persistence'),
+  ask('chokidar.md', 'How are atomic saves by text editors reported?', 'errors'),
+  ask('chokidar.md', 'What changed in the v4 release of the file watcher?', 'changelog'),
+  ask('debug.md', 'How do I enable every namespace except one group with a wildcard?', 'wildcards'),
+  ask('debug.md', 'How can I hide the date in the debug output when it is not a terminal?', 'environment variables'),
+  ask('debug.md', 'How do I add my own formatter that prints a Buffer as hex?', 'custom formatters'),
+  ask('debug.md', 'Which format specifier prints an object on a single line?', 'formatters'),
+  ask('debug.md', 'How do I turn on debug logging in the browser with localStorage?', 'browser support'),
+  ask('debug.md', "How do I send one namespace's logs to stdout instead of stderr?", 'output streams'),
+  ask('debug.md', 'How do I set the DEBUG variable in PowerShell?', 'powershell', 'windows'),
+  ask('debug.md', 'What is the +NNNms number shown after each debug line?', 'millisecond diff'),
+  ask('debug.md', 'How can my code check whether a debug namespace is turned on?', 'checking whether'),
+  ask('debug.md', 'How do I create a child logger with a longer namespace from an existing one?', 'extend'),
+  ask('devalue.md', 'How does devalue keep injected script tags in user input from running when state is embedded in HTML?', 'xss'),
+  ask('devalue.md', 'What error do I get when a value contains a function, and how do I find where it is?', 'error handling'),
+  ask('devalue.md', 'When should I use uneval instead of stringify?', 'uneval', 'stringify'),
+  ask('devalue.md', 'How do I serialize instances of my own class, like a Vector?', 'custom types'),
+  ask('devalue.md', 'Can promises be serialized asynchronously?', 'stringifyasync'),
+  ask('devalue.md', 'Is the serialized output stable between two different versions of the library?', 'non-goals'),
+  ask('sirv.md', 'How do I serve a single page app that falls back to index.html for unknown routes?', 'opts.single'),
+  ask('sirv.md', 'Can the static server send precompiled .br files?', 'opts.brotli'),
+  ask('sirv.md', 'How do I set a one-year Cache-Control max-age on static files?', 'opts.maxage'),
+  ask('sirv.md', 'Why must dev mode not be used in production?', 'opts.dev'),
+  ask('sirv.md', 'Are requests for hidden dotfiles allowed by default?', 'opts.dotfiles'),
+  ask('sirv.md', 'Which file extensions are tried when /login is not found?', 'opts.extensions'),
+  ask('sirv.md', 'How do I add ETag headers to the responses?', 'opts.etag'),
+  ask('js-yaml.md', 'Which loading function is safe for YAML from untrusted users?', 'safeload'),
+  ask('js-yaml.md', 'How do I read a YAML stream that contains several documents?', 'loadall'),
+  ask('js-yaml.md', 'How do I sort the keys when writing YAML?', 'dump'),
+  ask('js-yaml.md', 'Why is load risky with untrusted input?', 'load'),
+  ask('js-yaml.md', 'Can I convert YAML from the command line?', 'cli'),
+  ask('magic-string.md', 'How do I produce a source map after editing the string?', 'generatemap', 'generatedecodedmap'),
+  ask('magic-string.md', 'How do I replace all matches of a regular expression?', 'replaceall'),
+  ask('magic-string.md', 'How do I move a range of characters to another position?', 'move'),
+  ask('magic-string.md', 'How do I delete the characters between two indices?', 'remove'),
+  ask('magic-string.md', 'How do I indent every line with a prefix?', 'indent'),
+  ask('picomatch.md', 'Which extended glob patterns such as +(a|b) are supported?', 'extglobs'),
+  ask('picomatch.md', 'How do I match POSIX character classes like [[:alpha:]]?', 'posix brackets'),
+  ask('picomatch.md', 'How do I turn a glob into a regular expression?', 'makere', 'toregex'),
+  ask('picomatch.md', 'How do I find the base directory and glob part of a pattern?', 'scan'),
+  ask('picomatch.md', 'How does it compare with minimatch and micromatch?', 'library comparisons'),
+  ask('picomatch.md', 'How do I match special characters like parentheses literally?', 'special characters'),
+];
