@@ -1,6 +1,6 @@
 /**
- * Keeps the benchmark code from rotting: runs the smallest piece of `bun run bench --quick` (first-token latency at
- * one stream, direct and through the real server process) and checks that it produced numbers. It asserts nothing
+ * Keeps the benchmark code from rotting: runs the smallest pieces of `bun run bench --quick` (first-token latency at
+ * one stream, direct and through the real server process, and a tiny aging run) and checks that they produced numbers. It asserts nothing
  * about speed: benchmarks never fail the test suite.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
@@ -8,7 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServerProcess, startUpstreamProcess, type ServerProcess, type Upstream } from './processes.ts';
-import { measureTtft, ttftTable } from './ttft.ts';
+import { measureTtft, PACE_MS, ttftTable } from './ttft.ts';
+import { agingTable, measureAging } from './aging.ts';
 
 describe('benchmark smoke', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ocw-bench-'));
@@ -31,9 +32,16 @@ describe('benchmark smoke', () => {
     expect(row!.errors).toBe(0);
     expect(row!.direct.count).toBeGreaterThan(0);
     expect(row!.server.count).toBeGreaterThan(0);
-    // The upstream waits 50 ms before its first token, so a number below that would mean the clock was not read.
-    expect(row!.server.p50).toBeGreaterThanOrEqual(50);
+    // The upstream waits PACE_MS before its first token, so a number below that would mean the clock was not read.
+    expect(row!.server.p50).toBeGreaterThanOrEqual(PACE_MS);
     expect(ttftTable([row!]).rows[0]).toHaveLength(11);
+  }, 20_000);
+
+  it('measures throughput per window of stored turns (the aging run)', async () => {
+    const result = await measureAging(upstream, server, { concurrency: 4, turns: 200, window: 100, tokens: 2 });
+    expect(result.rows.map((row) => row.turnsSoFar)).toEqual([100, 200]);
+    expect(result.rows.every((row) => row.errors === 0 && row.perSecond > 0)).toBe(true);
+    expect(agingTable(result).rows).toHaveLength(2);
   }, 20_000);
 });
 

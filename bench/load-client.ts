@@ -5,6 +5,8 @@
  *   ttft        N workers, each running streams back to back; time from sending a request to its first token
  *   throughput  N workers, each sending `POST /v1/chat` back to back; completed requests and their latency
  *   hold        open N streams, print OPENED, keep them until a line arrives on stdin, then close them all
+ *   aging       N workers sending `POST /v1/chat` back to back until `turns` have completed; a WINDOW line after every
+ *               `window` completed turns, so the runner can read the server's CPU time at the same moment
  */
 import { tagged } from './protocol.ts';
 
@@ -23,7 +25,17 @@ export interface Target {
 export type ClientJob =
   | { mode: 'ttft'; target: Target; concurrency: number; warmupMs: number; durationMs: number }
   | { mode: 'throughput'; target: Target; concurrency: number; warmupMs: number; durationMs: number }
-  | { mode: 'hold'; target: Target; count: number; batch: number; batchEveryMs: number; tag: string };
+  | { mode: 'hold'; target: Target; count: number; batch: number; batchEveryMs: number; tag: string }
+  | { mode: 'aging'; target: Target; concurrency: number; turns: number; window: number };
+
+/** One window of an aging run: `turns` requests completed in `ms` (wall clock), with `errors` failures among them. */
+export interface AgingWindow {
+  index: number;
+  turns: number;
+  ms: number;
+  errors: number;
+  firstError: string | null;
+}
 
 export interface RunResult {
   /** Milliseconds, one per request started inside the measured window (TTFT, or whole-request latency). */
@@ -220,6 +232,43 @@ async function hold(job: Extract<ClientJob, { mode: 'hold' }>, closeSignal: Prom
   return status;
 }
 
+/** Sends turns until `job.turns` have been answered, printing one WINDOW line per `job.window` of them. */
+async function aging(job: Extract<ClientJob, { mode: 'aging' }>): Promise<{ windows: number }> {
+  let started = 0;
+  let done = 0;
+  let index = 0;
+  let windowStart = performance.now();
+  let errors = 0;
+  let firstError: string | null = null;
+  const worker = async (id: number) => {
+    while (started < job.turns) {
+      started += 1;
+      try {
+        const response = await send(job.target, String(id));
+        const text = await response.text();
+        if (!response.ok) {
+          errors += 1;
+          firstError ??= `HTTP ${response.status}: ${text.slice(0, 200)}`;
+        }
+      } catch (error) {
+        errors += 1;
+        firstError ??= String(error);
+      }
+      done += 1;
+      if (done % job.window === 0) {
+        const now = performance.now();
+        console.log(tagged('WINDOW', { index, turns: job.window, ms: now - windowStart, errors, firstError } satisfies AgingWindow));
+        index += 1;
+        windowStart = now;
+        errors = 0;
+        firstError = null;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: job.concurrency }, (_, id) => worker(id)));
+  return { windows: index };
+}
+
 async function firstStdinLine(): Promise<void> {
   for await (const _ of console) return;
 }
@@ -227,7 +276,7 @@ async function firstStdinLine(): Promise<void> {
 if (import.meta.main) {
   const job = JSON.parse(process.env.BENCH_JOB ?? 'null') as ClientJob | null;
   if (!job) throw new Error('BENCH_JOB is required');
-  const result = job.mode === 'hold' ? await hold(job, firstStdinLine()) : await runLoop(job);
+  const result = job.mode === 'hold' ? await hold(job, firstStdinLine()) : job.mode === 'aging' ? await aging(job) : await runLoop(job);
   console.log(tagged('RESULT', result));
   process.exit(0);
 }

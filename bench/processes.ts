@@ -5,7 +5,7 @@
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Subprocess } from 'bun';
-import type { ClientJob, HoldOpened, HoldResult, RunResult } from './load-client.ts';
+import type { AgingWindow, ClientJob, HoldOpened, HoldResult, RunResult } from './load-client.ts';
 import { parseTagged, type Tag } from './protocol.ts';
 import { NO_LIMITS_ENV } from '../server/test/support/server.ts';
 
@@ -174,6 +174,8 @@ export async function startServerProcess(options: {
       OPENAI_TIMEOUT_MS: '600000',
       OPENAI_IDLE_TIMEOUT_MS: '120000',
       ...NO_LIMITS_ENV,
+      // The issue's numbers are taken with request logging off; a log line per request is the operator's choice.
+      LOG_REQUESTS: '0',
       BUN_CONFIG_MAX_HTTP_REQUESTS: MAX_HTTP_REQUESTS,
       ...options.env,
     },
@@ -217,6 +219,21 @@ export async function runClient(job: Extract<ClientJob, { mode: 'ttft' | 'throug
   const child = spawnChild(`load client (${job.mode})`, ['bun', 'bench/load-client.ts'], clientEnv(job));
   try {
     return await child.next<RunResult>('RESULT', job.warmupMs + job.durationMs + 120_000);
+  } finally {
+    await child.stop();
+  }
+}
+
+/**
+ * An aging job in its own process: `onWindow` runs as each WINDOW line arrives (while the client keeps sending),
+ * so the caller can read the server's CPU time at the window's edge.
+ */
+export async function runAgingClient(job: Extract<ClientJob, { mode: 'aging' }>, onWindow: (window: AgingWindow) => void): Promise<void> {
+  const child = spawnChild('load client (aging)', ['bun', 'bench/load-client.ts'], clientEnv(job));
+  try {
+    const windows = Math.floor(job.turns / job.window);
+    for (let seen = 0; seen < windows; seen += 1) onWindow(await child.next<AgingWindow>('WINDOW', 600_000));
+    await child.next('RESULT', 60_000);
   } finally {
     await child.stop();
   }

@@ -1,6 +1,6 @@
 /** How bench child processes talk to the runner: one tagged JSON line per message on stdout. */
 
-export type Tag = 'READY' | 'OPENED' | 'RESULT';
+export type Tag = 'READY' | 'OPENED' | 'RESULT' | 'WINDOW';
 
 export function readyLine(payload: object): string {
   return tagged('READY', payload);

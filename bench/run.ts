@@ -1,7 +1,7 @@
 /**
  * `bun run bench` — every benchmark, printed as Markdown and written to BENCHMARKS.md.
  * `bun run bench --quick` — a short version (< 60 s) for CI; prints only (add --write to write the file).
- * `--only ttft,throughput,streams,store,admin,widget,knowledge` runs some sections; `--profile` runs the server processes under
+ * `--only ttft,throughput,aging,streams,store,admin,widget,knowledge` runs some sections; `--profile` runs the server processes under
  * `bun --cpu-prof` (profiles in bench/.data/profiles/). Benchmarks never fail: a section that
  * breaks is reported as such and the exit code stays 0, except when the run itself cannot start.
  */
@@ -12,9 +12,10 @@ import { parseArgs } from 'node:util';
 import { measureOpenStreams, openStreamsGoal, openStreamsTable, proxyHolder, serverHolder, streamCapacity, type HoldRow } from './open-streams.ts';
 import { DATA_DIR, ROOT, startBareProxyProcess, startServerProcess, startUpstreamProcess, type ServerProcess, type Upstream } from './processes.ts';
 import { renderReport, type GoalCheck, type Machine, type Table } from './report.ts';
+import { agingGoal, agingTable, measureAging, type AgingOptions, type AgingResult } from './aging.ts';
 import { adminTable, ensureSeeded, measureAdmin, measureStoreWrites, SEED_PATH, storeWritesTable } from './store.ts';
 import { bytes } from './stats.ts';
-import { measureThroughput, throughputGoal, throughputTable, type ThroughputOptions, type ThroughputResult } from './throughput.ts';
+import { measureThroughput, throughputGoals, throughputTable, type ThroughputOptions, type ThroughputResult } from './throughput.ts';
 import { measureTtft, ttftGoals, ttftTable, type TtftLevel, type TtftRow } from './ttft.ts';
 import { measureWidget, widgetGoal, widgetTable } from './widget.ts';
 import { measureHtmlExtraction } from './html-extraction.ts';
@@ -23,6 +24,7 @@ import { indexingTable, measureIndexing, measureQuality, measureRetrievalTime, q
 interface Plan {
   ttft: TtftLevel[];
   throughput: ThroughputOptions;
+  aging: AgingOptions;
   streams: number[];
   /** Also hold the same streams on the bare proxy, for Bun's own memory per stream. */
   streamsReference: boolean;
@@ -39,7 +41,8 @@ const FULL: Plan = {
     { concurrency: 100, tokens: 40, warmupMs: 2500, durationMs: 6000, rounds: 2 },
     { concurrency: 1000, tokens: 40, warmupMs: 3000, durationMs: 5000, rounds: 2 },
   ],
-  throughput: { concurrency: 64, warmupMs: 2000, durationMs: 10_000, tokens: 10 },
+  throughput: { concurrency: 100, warmupMs: 2000, durationMs: 5000, tokens: 10, rounds: 2 },
+  aging: { concurrency: 100, turns: 200_000, window: 10_000, tokens: 10 },
   streams: [10_000],
   streamsReference: true,
   storeWrites: { chats: 50, durationMs: 5000 },
@@ -52,8 +55,10 @@ const QUICK: Plan = {
   ttft: [
     { concurrency: 1, tokens: 4, warmupMs: 300, durationMs: 2500, rounds: 1 },
     { concurrency: 100, tokens: 20, warmupMs: 1000, durationMs: 3000, rounds: 1 },
+    { concurrency: 1000, tokens: 20, warmupMs: 1000, durationMs: 3000, rounds: 1 },
   ],
-  throughput: { concurrency: 32, warmupMs: 1000, durationMs: 3000, tokens: 10 },
+  throughput: { concurrency: 100, warmupMs: 1000, durationMs: 3000, tokens: 10, rounds: 1 },
+  aging: { concurrency: 100, turns: 20_000, window: 2_000, tokens: 10 },
   streams: [500],
   streamsReference: false,
   storeWrites: { chats: 20, durationMs: 1000 },
@@ -62,7 +67,7 @@ const QUICK: Plan = {
   knowledge: { indexChunks: 640, retrievalLevels: [10_000], retrievalSamples: 100 },
 };
 
-const SECTIONS = ['ttft', 'throughput', 'streams', 'store', 'admin', 'widget', 'knowledge'] as const;
+const SECTIONS = ['ttft', 'throughput', 'aging', 'streams', 'store', 'admin', 'widget', 'knowledge'] as const;
 type Section = (typeof SECTIONS)[number];
 
 function machine(): Omit<Machine, 'load'> {
@@ -136,9 +141,21 @@ async function main() {
           } catch (error) {
             tables.push(failedTable('Throughput', error));
           }
-          goals.push(throughputGoal(result));
+          goals.push(...throughputGoals(result));
         }
       }, serverFlags);
+    }
+
+    if (only.has('aging')) {
+      step(`aging (${plan.aging.turns.toLocaleString('en-US')} turns)`);
+      let result: AgingResult | null = null;
+      try {
+        result = await withServer(upstream, 'server-aging', (server) => measureAging(upstream, server, plan.aging), serverFlags);
+        tables.push(agingTable(result));
+      } catch (error) {
+        tables.push(failedTable('Throughput as the database grows', error));
+      }
+      goals.push(agingGoal(result));
     }
 
     if (only.has('streams')) {

@@ -8,7 +8,7 @@
 import { existsSync, rmSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { previewOf } from '../server/src/shared/conversation.ts';
-import { MESSAGES_FTS_INSERT_TRIGGER } from '../server/src/store/sqlite/migrations.ts';
+import { indexPending } from '../server/src/store/sqlite/fts-index.ts';
 import { messageSeqRange } from '../server/src/store/sqlite/message-seq.ts';
 import { openSqliteDatabase, openSqliteStore } from '../server/src/store/sqlite/store.ts';
 import type { ChatStore, ListConversationsInput } from '../server/src/store/chat-store.ts';
@@ -139,8 +139,6 @@ function seed(path: string, conversationTarget: number, messageTarget: number, d
        completion_tokens, total_tokens, finish_reason, error_code, first_token_ms, total_ms, feedback)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  // The index row goes in directly rather than through the trigger; see MESSAGES_FTS_INSERT_TRIGGER.
-  const insertIndexed = db.prepare('INSERT INTO messages_fts (rowid, content) VALUES (?, ?)');
   const end = Date.now() - 10 * 60_000;
   const start = end - days * 86_400_000;
   let messages = 0;
@@ -192,7 +190,6 @@ function seed(path: string, conversationTarget: number, messageTarget: number, d
     rows.forEach((row, index) => {
       row[1] = lastInsertRowid;
       insertMessage.run(firstSeq + index, ...(row as [string]));
-      insertIndexed.run(firstSeq + index, row[3] as string);
     });
     messages += rows.length;
   };
@@ -206,16 +203,13 @@ function seed(path: string, conversationTarget: number, messageTarget: number, d
     }
   });
   const batchSize = 2000;
-  db.exec('DROP TRIGGER messages_fts_insert');
-  try {
-    for (let done = 0; done < conversationTarget; done += batchSize) {
-      const count = Math.min(batchSize, conversationTarget - done);
-      batch(count, conversationTarget - done);
-      if ((done / batchSize) % 10 === 9) console.log(`  ${done + count} conversations, ${messages} messages`);
-    }
-  } finally {
-    db.exec(MESSAGES_FTS_INSERT_TRIGGER);
+  for (let done = 0; done < conversationTarget; done += batchSize) {
+    const count = Math.min(batchSize, conversationTarget - done);
+    batch(count, conversationTarget - done);
+    if ((done / batchSize) % 10 === 9) console.log(`  ${done + count} conversations, ${messages} messages`);
   }
+  // Every message was queued for the full-text index as it went in; index them all in large batches.
+  while (indexPending(db, 100_000) > 0);
   // Merge the full-text segments written batch by batch, refresh planner statistics, fold the WAL in.
   db.exec("INSERT INTO messages_fts (messages_fts) VALUES ('optimize')");
   db.exec('ANALYZE');

@@ -1,8 +1,8 @@
 /** Keys: constant-time comparison for both keys, 401 JSON for a missing or wrong one, 503 while admin is off, production refuses short keys. */
-import { afterAll, afterEach, beforeAll, describe, expect, it, spyOn } from 'bun:test';
+import { afterAll, beforeAll, describe, expect, it, spyOn } from 'bun:test';
 import { loadConfig } from '../src/config.ts';
 import * as keys from '../src/security/secrets.ts';
-import { safeEqual } from '../src/security/secrets.ts';
+import { keyCheck, safeEqual } from '../src/security/secrets.ts';
 import { startTestServer, type TestServer } from './support/server.ts';
 
 describe('safeEqual', () => {
@@ -16,6 +16,18 @@ describe('safeEqual', () => {
     expect(safeEqual('clé-🔑', 'clé-🔑')).toBe(true);
     expect(safeEqual('k'.repeat(100_000), 'k'.repeat(99_999))).toBe(false);
   });
+
+  it('gives the same answers through keyCheck, which hashes the configured key once', () => {
+    const pairs: Array<[string, string]> = [
+      ['same-key-123', 'same-key-123'],
+      ['same-key-123', 'same-key-124'],
+      ['short', 'a-much-longer-expected-key-0123456789'],
+      ['', 'x'],
+      ['key\u0000', 'key'],
+      ['clé-🔑', 'clé-🔑'],
+    ];
+    for (const [given, expected] of pairs) expect(keyCheck(expected)(given)).toBe(safeEqual(given, expected));
+  });
 });
 
 describe('key gates on a real server', () => {
@@ -24,9 +36,6 @@ describe('key gates on a real server', () => {
     server = await startTestServer();
   });
   afterAll(() => server.stop());
-  afterEach(() => {
-    (keys.safeEqual as unknown as { mockRestore?: () => void }).mockRestore?.();
-  });
 
   it('accepts the widget key from x-api-key or x-widget-api-key', async () => {
     for (const header of ['x-api-key', 'x-widget-api-key']) {
@@ -66,16 +75,25 @@ describe('key gates on a real server', () => {
     }
   });
 
-  it('compares both keys with safeEqual: the gates pass the given and the configured key to it, and obey its answer', async () => {
-    const spy = spyOn(keys, 'safeEqual');
-    await server.post('/v1/chat/history', { sessionId: 'keys-session-0003' }, { 'x-api-key': 'given-widget' });
-    await server.admin('/v1/admin/conversations', { headers: { 'x-admin-api-key': 'given-admin' } });
-    expect(spy.mock.calls).toContainEqual(['given-widget', server.widgetKey]);
-    expect(spy.mock.calls).toContainEqual(['given-admin', server.adminKey]);
-    // Proof that the decision is safeEqual's and not a `===` beside it: when it says yes, a wrong key passes.
-    spy.mockImplementation(() => true);
-    expect((await server.post('/v1/chat/history', { sessionId: 'keys-session-0003' }, { 'x-api-key': 'wrong' })).status).toBe(200);
-    expect((await server.admin('/v1/admin/conversations', { headers: { 'x-admin-api-key': 'wrong' } })).status).toBe(200);
+  it('compares both keys in constant time: a keyCheck made from each configured key decides, and is obeyed', async () => {
+    const asked: Array<[string, string]> = [];
+    const spy = spyOn(keys, 'keyCheck').mockImplementation((expected: string) => (given: string) => {
+      asked.push([given, expected]);
+      return true;
+    });
+    const own = await startTestServer();
+    try {
+      expect(spy.mock.calls).toContainEqual([own.widgetKey]);
+      expect(spy.mock.calls).toContainEqual([own.adminKey]);
+      // Proof that the decision is the checker's and not a `===` beside it: when it says yes, a wrong key passes.
+      expect((await own.post('/v1/chat/history', { sessionId: 'keys-session-0003' }, { 'x-api-key': 'wrong' })).status).toBe(200);
+      expect((await own.admin('/v1/admin/conversations', { headers: { 'x-admin-api-key': 'wrong-admin' } })).status).toBe(200);
+      expect(asked).toContainEqual(['wrong', own.widgetKey]);
+      expect(asked).toContainEqual(['wrong-admin', own.adminKey]);
+    } finally {
+      spy.mockRestore();
+      await own.stop();
+    }
   });
 });
 

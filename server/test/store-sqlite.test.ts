@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describeChatStoreContract } from './support/store-contract.ts';
 import { messageSeqRange, nextMessageSeq } from '../src/store/sqlite/message-seq.ts';
 import { buildListQuery, type SearchPlan } from '../src/store/sqlite/list-query.ts';
+import { FTS_INDEX_EVERY_MS, indexPending } from '../src/store/sqlite/fts-index.ts';
 import { MIGRATIONS, type Migration } from '../src/store/sqlite/migrations.ts';
 import { openSqliteDatabase, openSqliteStore } from '../src/store/sqlite/store.ts';
 import { StoreError, type ConversationFilter } from '../src/store/chat-store.ts';
@@ -81,22 +82,90 @@ describe('SqliteStore specifics', () => {
     await reopened.close();
   });
 
-  it('keeps the full-text index consistent with the messages through every state of a turn and a delete', async () => {
+  it('keeps the full-text index consistent with the messages through every state of a turn, a re-finish and a delete', async () => {
     const store = await openSqliteStore(file);
-    const started = await store.startTurn({ sessionId: 'fts', content: 'where is my parcel', model: null, historyLimit: 10, now: 10 });
-    const indexedRows = (db: Database) => db.query<{ n: number }, []>('SELECT count(*) AS n FROM messages_fts_docsize').get()!.n;
     const check = new Database(file);
-    expect(indexedRows(check)).toBe(2); // the question and the (empty) placeholder
+    const indexedRows = () => check.query<{ n: number }, []>('SELECT count(*) AS n FROM messages_fts_docsize').get()!.n;
+    const queuedRows = () => check.query<{ n: number }, []>('SELECT count(*) AS n FROM fts_pending').get()!.n;
+    // Throws SQLITE_CORRUPT_VTAB when the index and the messages disagree.
+    const integrity = () => check.exec("INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)");
+    const found = async (q: string) => (await store.listConversations({ limit: 10, q })).items.length;
+
+    const started = await store.startTurn({ sessionId: 'fts', content: 'where is my parcel', model: null, historyLimit: 10, now: 10 });
+    // Stored, and queued for the index: the question and the (empty) placeholder.
+    expect([queuedRows(), indexedRows()]).toEqual([2, 0]);
+    // A search indexes the queue before it reads, so it finds what was stored a moment ago.
+    expect(await found('parcel')).toBe(1);
+    expect([queuedRows(), indexedRows()]).toEqual([0, 2]);
+
     await store.finishTurn({ assistantMessageId: started.assistantMessage.id, content: 'parcel found', status: 'complete', now: 20 });
     const silent = await store.startTurn({ sessionId: 'fts', content: 'and the invoice', model: null, historyLimit: 10, now: 30 });
     await store.finishTurn({ assistantMessageId: silent.assistantMessage.id, content: '', status: 'error', errorCode: 'upstream_timeout', now: 40 });
-    expect(indexedRows(check)).toBe(4);
-    // Throws SQLITE_CORRUPT_VTAB when the index and the messages disagree.
-    check.exec("INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)");
-    expect((await store.listConversations({ limit: 10, q: 'found' })).items).toHaveLength(1);
+    expect(queuedRows()).toBe(3);
+    expect(await found('found')).toBe(1);
+    expect([queuedRows(), indexedRows()]).toEqual([0, 4]);
+    integrity();
+
+    // Finished again after it was indexed: the old words leave the index, the new ones come in.
+    await store.finishTurn({ assistantMessageId: started.assistantMessage.id, content: 'parcel lost', status: 'complete', now: 50 });
+    expect(await found('found')).toBe(0);
+    expect(await found('lost')).toBe(1);
+    integrity();
+
+    // Deleted while a message is still queued: nothing of it stays in the index or the queue.
+    await store.finishTurn({ assistantMessageId: started.assistantMessage.id, content: 'parcel returned', status: 'complete', now: 60 });
+    expect(queuedRows()).toBe(1);
+    expect(indexedRows()).toBe(3);
     expect(await store.deleteConversation(started.conversation.id)).toBe(true);
-    expect(indexedRows(check)).toBe(0);
+    expect([queuedRows(), indexedRows()]).toEqual([0, 0]);
+    integrity();
+    check.close();
+    await store.close();
+  });
+
+  it('indexes queued messages in the background, without a search asking for it', async () => {
+    const store = await openSqliteStore(file);
+    await store.startTurn({ sessionId: 'bg', content: 'background words', model: null, historyLimit: 10 });
+    const check = new Database(file, { readonly: true });
+    const queued = () => check.query<{ n: number }, []>('SELECT count(*) AS n FROM fts_pending').get()!.n;
+    expect(queued()).toBe(2);
+    while (queued() > 0) await Bun.sleep(FTS_INDEX_EVERY_MS / 5);
+    expect(check.query<{ n: number }, [string]>('SELECT count(*) AS n FROM messages_fts WHERE messages_fts MATCH ?').get('background')!.n).toBe(1);
+    check.close();
+    await store.close();
+  });
+
+  it('upgrades a version 1 file: what it indexed stays searchable, and later writes go through the queue', async () => {
+    const old = openSqliteDatabase(file, { migrations: [MIGRATIONS[0]!] });
+    old.exec(`INSERT INTO conversations (seq, id, session_id, created_at, updated_at) VALUES (1, 'c1', 'old-session', 1, 1)`);
+    old.exec(`INSERT INTO messages (seq, id, conversation_seq, role, content, status, created_at) VALUES
+      (${messageSeqRange(1)[0]}, 'm1', 1, 'user', 'ancient lighthouse', 'complete', 1),
+      (${messageSeqRange(1)[0] + 1}, 'm2', 1, 'assistant', '', 'streaming', 1)`);
+    old.close();
+    const store = await openSqliteStore(file);
+    expect(versionsIn(file).map((row) => row.version)).toEqual(MIGRATIONS.map((migration) => migration.version));
+    expect((await store.listConversations({ limit: 5, q: 'lighthouse' })).items.map((item) => item.id)).toEqual(['c1']);
+    // The placeholder indexed (empty) by version 1 is finished under version 2: its empty entry is replaced.
+    await store.finishTurn({ assistantMessageId: 'm2', content: 'bright beacon', status: 'complete' });
+    expect((await store.listConversations({ limit: 5, q: 'beacon' })).items).toHaveLength(1);
+    const check = new Database(file);
     check.exec("INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)");
+    check.close();
+    await store.close();
+  });
+
+  it('settles writes started together (one group commit) only once committed, and a failing one alone is undone', async () => {
+    const store = await openSqliteStore(file);
+    const check = new Database(file, { readonly: true });
+    const turns = await Promise.allSettled([
+      store.startTurn({ sessionId: 'batch-a', content: 'first', model: null, historyLimit: 5 }),
+      store.finishTurn({ assistantMessageId: 'no-such-message', content: 'x', status: 'complete' }),
+      store.startTurn({ sessionId: 'batch-b', content: 'second', model: null, historyLimit: 5 }),
+    ]);
+    expect(turns.map((turn) => turn.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((turns[1] as PromiseRejectedResult).reason).toBeInstanceOf(StoreError);
+    // Visible to another connection as soon as the promises settle: acknowledged means committed.
+    expect(check.query<{ n: number }, []>('SELECT count(*) AS n FROM messages').get()!.n).toBe(4);
     check.close();
     await store.close();
   });
@@ -186,6 +255,7 @@ describe('SqliteStore search plans', () => {
         const turn = await store.startTurn({ sessionId: `s${index}`, content: words, model: null, historyLimit: 5, now: 1000 + Math.floor(index / 2) });
         await store.finishTurn({ assistantMessageId: turn.assistantMessage.id, content: 'ok', status: index % 4 === 0 ? 'error' : 'complete', now: 1000 + Math.floor(index / 2) });
       }
+      indexPending(db);
       const walk = (filter: ConversationFilter, plan: SearchPlan) => {
         const ids: string[] = [];
         let after: { updatedAt: number; id: string } | null = null;

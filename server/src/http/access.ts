@@ -2,7 +2,7 @@
 import { Elysia } from 'elysia';
 import type { AppConfig } from '../config.ts';
 import { clientKey } from '../security/client-ip.ts';
-import { safeEqual } from '../security/secrets.ts';
+import { keyCheck } from '../security/secrets.ts';
 import { TokenBuckets, type RateDecision } from '../security/token-bucket.ts';
 import { clientIpOf, clientIpPlugin } from './client-ip.ts';
 import { HttpError } from './http-error.ts';
@@ -30,9 +30,9 @@ function rateHeaders(decision: RateDecision): Record<string, string> {
 }
 
 /** Takes one request from `key`'s bucket, or throws 429 with Retry-After and RateLimit-* headers. */
-export function consume(buckets: TokenBuckets | null, key: string, set: { headers: Record<string, unknown> }, what: string): void {
+export function consume(buckets: TokenBuckets | null, key: string | (() => string), set: { headers: Record<string, unknown> }, what: string): void {
   if (!buckets) return;
-  const decision = buckets.take(key);
+  const decision = buckets.take(typeof key === 'function' ? key() : key);
   Object.assign(set.headers, rateHeaders(decision));
   if (!decision.allowed) {
     throw new HttpError(429, 'rate_limited', `Too many ${what}; try again in ${decision.retryAfterSeconds} seconds.`, {
@@ -56,26 +56,29 @@ type GateName = 'widget' | 'admin';
 
 /** Chat routes: the per-IP bucket, then a valid widget key. */
 function widgetGate({ config, limiters }: AccessDeps): Gate {
+  const isWidgetKey = keyCheck(config.widgetApiKey);
   return (request, clientIp, set) => {
     // Limit first, as for admin: requests with a missing or wrong key are counted too, so guessing costs the guesser.
-    consume(limiters.chatPerIp, clientKey(clientIp), set, 'messages from your network');
+    // The client key is worked out only when a limit is on.
+    consume(limiters.chatPerIp, () => clientKey(clientIp), set, 'messages from your network');
     const key = widgetKeyOf(request.headers);
     if (key === null || key === '') throw new HttpError(401, 'missing_api_key', 'Send the widget API key in the x-api-key header.');
-    if (!safeEqual(key, config.widgetApiKey)) throw new HttpError(401, 'invalid_api_key', 'The widget API key is not valid.');
+    if (!isWidgetKey(key)) throw new HttpError(401, 'invalid_api_key', 'The widget API key is not valid.');
   };
 }
 
 /** Admin routes: the per-IP bucket, then 503 while no admin key is configured, then 401 for a missing or wrong one. */
 function adminGate({ config, limiters }: AccessDeps): Gate {
+  const isAdminKey = config.adminApiKey ? keyCheck(config.adminApiKey) : () => false;
   return (request, clientIp, set) => {
     // Limit first: a wrong-key flood is exactly what the bucket is for.
-    consume(limiters.adminPerIp, clientKey(clientIp), set, 'admin requests');
+    consume(limiters.adminPerIp, () => clientKey(clientIp), set, 'admin requests');
     if (!config.adminApiKey) {
       throw new HttpError(503, 'admin_not_configured', 'The admin API is off: set ADMIN_API_KEY on the server to turn it on.');
     }
     const key = request.headers.get('x-admin-api-key');
     if (key === null || key === '') throw new HttpError(401, 'missing_admin_key', 'Send the admin API key in the x-admin-api-key header.');
-    if (!safeEqual(key, config.adminApiKey)) throw new HttpError(401, 'invalid_admin_key', 'The admin API key is not valid.');
+    if (!isAdminKey(key)) throw new HttpError(401, 'invalid_admin_key', 'The admin API key is not valid.');
   };
 }
 

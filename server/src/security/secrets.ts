@@ -8,3 +8,12 @@ export function safeEqual(given: string, expected: string): boolean {
   const same = timingSafeEqual(digest(given), digest(expected));
   return same && given.length === expected.length;
 }
+
+/**
+ * `safeEqual` against one configured secret, whose digest is computed once: the check then costs one hash of the
+ * given key per request instead of two. Same constant-time comparison, same answer.
+ */
+export function keyCheck(expected: string): (given: string) => boolean {
+  const expectedDigest = digest(expected);
+  return (given) => timingSafeEqual(digest(given), expectedDigest) && given.length === expected.length;
+}

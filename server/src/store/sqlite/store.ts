@@ -7,13 +7,13 @@ import { Database } from 'bun:sqlite';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { decodeCursor, encodeCursor } from './cursor.ts';
-import { messageSeqRange, nextMessageSeq } from './message-seq.ts';
-import { clampListLimit, previewOf } from '../../shared/conversation.ts';
+import { clampListLimit } from '../../shared/conversation.ts';
 import { buildListQuery, SEARCH_PROBE_SQL, WALK_LIST_ABOVE, type SearchPlan, type SqlValue } from './list-query.ts';
 import { toFtsMatchQuery } from './fts-query.ts';
 import { migrate, MIGRATIONS, type Migration } from './migrations.ts';
 import { MESSAGE_COLUMNS, toConversation, toMessage, type ConversationRow, type MessageRow } from './rows.ts';
 import { readStats } from './stats.ts';
+import { createTurnWriter, type TurnWriter } from './turn-writer.ts';
 import {
   StoreError,
   type ChatStore,
@@ -24,7 +24,6 @@ import {
   type FinishTurnInput,
   type ListConversationsInput,
   type Message,
-  type MessageRole,
   type Page,
   type StartTurnInput,
   type StartTurnResult,
@@ -52,6 +51,10 @@ export function openSqliteDatabase(path: string, options: SqliteStoreOptions = {
     // In WAL mode NORMAL loses at most the last commits on power loss, never consistency.
     db.exec('PRAGMA synchronous = NORMAL');
     db.exec('PRAGMA foreign_keys = ON');
+    // A ceiling, not an allocation (pages are cached as they are read): the default 2 MB was outgrown after ~35k turns
+    // by the indexes' working set and the store slowed down with age; 64 MiB keeps the recent conversations, the
+    // right-hand edges of the indexes and the full-text segments being merged in memory.
+    db.exec('PRAGMA cache_size = -65536');
     migrate(db, options.migrations ?? MIGRATIONS, options.clock);
     // Keeps planner statistics fresh for a long-lived connection (SQLite's advice: run it at open).
     db.exec('PRAGMA optimize = 0x10002');
@@ -64,7 +67,8 @@ export function openSqliteDatabase(path: string, options: SqliteStoreOptions = {
 
 /** Async only for symmetry with the Convex store; the work is synchronous. */
 export async function openSqliteStore(path: string, options: SqliteStoreOptions = {}): Promise<SqliteStore> {
-  return new SqliteStore(openSqliteDatabase(path, options), options.clock ?? Date.now);
+  const db = openSqliteDatabase(path, options);
+  return new SqliteStore(db, options.clock ?? Date.now, createTurnWriter(db));
 }
 
 export class SqliteStore implements ChatStore {
@@ -73,147 +77,18 @@ export class SqliteStore implements ChatStore {
   constructor(
     private readonly db: Database,
     private readonly clock: () => number,
+    /** The chat's two writes per turn, group-committed, and the full-text indexing; see turn-writer.ts. */
+    private readonly writer: TurnWriter,
   ) {}
 
   async startTurn(input: StartTurnInput): Promise<StartTurnResult> {
     const now = input.now ?? this.clock();
-    return this.db.transaction(() => {
-      const conversation = this.db
-        .query<ConversationRow, (SqlValue | null)[]>(
-          `INSERT INTO conversations (id, session_id, created_at, updated_at, origin, page_url, user_agent,
-             message_count, last_message_preview, last_message_role)
-           VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, 'user')
-           ON CONFLICT (session_id) DO UPDATE SET
-             updated_at = max(updated_at, excluded.updated_at),
-             message_count = message_count + 1,
-             last_message_preview = excluded.last_message_preview,
-             last_message_role = 'user'
-           RETURNING *`,
-        )
-        .get(
-          crypto.randomUUID(),
-          input.sessionId,
-          now,
-          now,
-          input.origin ?? null,
-          input.pageUrl ?? null,
-          input.userAgent ?? null,
-          previewOf(input.content),
-        )!;
-      const userMessage = this.insertMessage(conversation, 'user', input.content, 'complete', now, null);
-      const history = this.db
-        .query<MessageRow, [number, number]>(
-          `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN conversations c ON c.seq = m.conversation_seq
-           WHERE m.conversation_seq = ? AND m.status != 'streaming'
-           ORDER BY m.created_at DESC, m.seq DESC LIMIT ?`,
-        )
-        .all(conversation.seq, Math.max(1, input.historyLimit))
-        .reverse()
-        .map(toMessage);
-      const assistantMessage = this.insertMessage(conversation, 'assistant', '', 'streaming', now, input.model);
-      return { conversation: toConversation(conversation), userMessage, assistantMessage, history };
-    }).immediate();
-  }
-
-  private insertMessage(
-    conversation: ConversationRow,
-    role: MessageRole,
-    content: string,
-    status: Message['status'],
-    now: number,
-    model: string | null,
-  ): Message {
-    const id = crypto.randomUUID();
-    const [first, last] = messageSeqRange(conversation.seq);
-    const newest = this.db
-      .query<{ seq: number | null }, [number, number]>('SELECT max(seq) AS seq FROM messages WHERE seq BETWEEN ? AND ?')
-      .get(first, last);
-    this.db
-      .query(
-        `INSERT INTO messages (seq, id, conversation_seq, role, content, status, created_at, model)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(nextMessageSeq(conversation.seq, newest?.seq ?? null), id, conversation.seq, role, content, status, now, model);
-    return {
-      id,
-      conversationId: conversation.id,
-      role,
-      content,
-      status,
-      createdAt: now,
-      model,
-      usage: null,
-      finishReason: null,
-      errorCode: null,
-      firstTokenMs: null,
-      totalMs: null,
-      feedback: null,
-    };
-  }
-
-  private findMessage(messageId: string): MessageRow | null {
-    return this.db
-      .query<MessageRow, [string]>(
-        `SELECT ${MESSAGE_COLUMNS} FROM messages m JOIN conversations c ON c.seq = m.conversation_seq WHERE m.id = ?`,
-      )
-      .get(messageId);
+    return this.writer.startTurn(input, now);
   }
 
   async finishTurn(input: FinishTurnInput): Promise<Message> {
     const now = input.now ?? this.clock();
-    return this.db.transaction(() => {
-      const before = this.findMessage(input.assistantMessageId);
-      if (!before || before.role !== 'assistant') {
-        throw new StoreError('not_found', 'No assistant message has that id.');
-      }
-      const usage = input.usage ?? null;
-      this.db
-        .query(
-          `UPDATE messages SET content = ?, status = ?, model = coalesce(?, model), prompt_tokens = ?,
-             completion_tokens = ?, total_tokens = ?, finish_reason = ?, error_code = ?, first_token_ms = ?, total_ms = ?
-           WHERE seq = ?`,
-        )
-        .run(
-          input.content,
-          input.status,
-          input.model ?? null,
-          usage?.promptTokens ?? null,
-          usage?.completionTokens ?? null,
-          usage?.totalTokens ?? null,
-          input.finishReason ?? null,
-          input.errorCode ?? null,
-          input.firstTokenMs ?? null,
-          input.totalMs ?? null,
-          before.seq,
-        );
-      // Deltas against the previous state keep the counters right if a reply is finished twice
-      // (for instance after recoverInterrupted already ended it).
-      const counted = (status: string, wanted: string) => (status === wanted ? 1 : 0);
-      this.db
-        .query(
-          `UPDATE conversations SET
-             message_count = message_count + ?,
-             error_count = error_count + ?,
-             stopped_count = stopped_count + ?,
-             total_tokens = total_tokens + ?,
-             last_message_preview = CASE WHEN ? >= updated_at THEN ? ELSE last_message_preview END,
-             last_message_role = CASE WHEN ? >= updated_at THEN 'assistant' ELSE last_message_role END,
-             updated_at = max(updated_at, ?)
-           WHERE seq = ?`,
-        )
-        .run(
-          before.status === 'streaming' ? 1 : 0,
-          counted(input.status, 'error') - counted(before.status, 'error'),
-          counted(input.status, 'stopped') - counted(before.status, 'stopped'),
-          (usage?.totalTokens ?? 0) - (before.total_tokens ?? 0),
-          now,
-          previewOf(input.content),
-          now,
-          now,
-          before.conversation_seq,
-        );
-      return toMessage(this.findMessage(input.assistantMessageId)!);
-    }).immediate();
+    return this.writer.finishTurn(input, now);
   }
 
   async getSessionThread(sessionId: string, limit: number): Promise<ConversationThread | null> {
@@ -252,6 +127,7 @@ export class SqliteStore implements ChatStore {
   }
 
   async listConversations(input: ListConversationsInput): Promise<Page<Conversation>> {
+    await this.indexBeforeSearch(input.q);
     const page = this.listRows(input);
     return { items: page.items.map(toConversation), nextCursor: page.nextCursor };
   }
@@ -268,6 +144,11 @@ export class SqliteStore implements ChatStore {
       items,
       nextCursor: rows.length > limit && last ? encodeCursor({ updatedAt: last.updated_at, id: last.id }) : null,
     };
+  }
+
+  /** Whatever is still queued for the full-text index goes in first: a search always sees every stored message. */
+  private async indexBeforeSearch(q: string | undefined): Promise<void> {
+    if (toFtsMatchQuery(q) !== null) await this.writer.indexQueued();
   }
 
   private searchPlan(q: string | undefined): SearchPlan {
@@ -301,6 +182,7 @@ export class SqliteStore implements ChatStore {
 
   async *exportConversations(filter: ConversationFilter): AsyncIterable<ConversationThread> {
     let cursor: string | null = null;
+    await this.indexBeforeSearch(filter.q);
     do {
       const page = this.listRows({ ...filter, limit: EXPORT_PAGE_SIZE, cursor });
       for (const row of page.items) yield { conversation: toConversation(row), messages: this.messagesOf(row.seq) };
@@ -342,6 +224,7 @@ export class SqliteStore implements ChatStore {
   }
 
   async close(): Promise<void> {
+    await this.writer.close();
     this.db.close();
   }
 }
