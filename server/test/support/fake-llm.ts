@@ -10,8 +10,11 @@ import { hashEmbedding } from './hash-embedding.ts';
 export type TokenSource = string[] | ((request: FakeLlmRequest) => string[]);
 
 export type FakeBehaviour =
-  /** Streams `tokens` one chunk each, `delayMs` apart, then `finish_reason: "stop"`, usage, `[DONE]`. */
-  | { kind: 'reply'; tokens: TokenSource; delayMs?: number; finishReason?: string }
+  /**
+   * Streams `tokens` one chunk each, `delayMs` apart, then `finish_reason: "stop"`, usage, `[DONE]`; the headers come
+   * `headersAfterMs` after the request (a model queued or loading before it starts streaming).
+   */
+  | { kind: 'reply'; tokens: TokenSource; delayMs?: number; finishReason?: string; headersAfterMs?: number }
   /** Replies with the last user message's text, word by word. */
   | { kind: 'echo'; delayMs?: number }
   /** Answers this status with an OpenAI-style error body (and `retry-after` when given). */
@@ -158,6 +161,7 @@ export async function startFakeLlm(initial: FakeBehaviour = { kind: 'reply', tok
         );
       }
 
+      if (behaviour.kind === 'reply' && behaviour.headersAfterMs) await sleep(behaviour.headersAfterMs);
       const tokens = tokensFor(behaviour, record);
       const delayMs = 'delayMs' in behaviour ? (behaviour.delayMs ?? 0) : 0;
       const completionTokens = tokens.length;
