@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
 import { createApp } from '../src/app.ts';
-import { knowledgeBodyRule } from '../src/knowledge/body-rules.ts';
+import { knowledgeBodyRule } from '../src/http/knowledge-body-rules.ts';
 import { describeRoutes, generateCases, type HostileCase, type RouteInfo } from './support/hostile-cases.ts';
 import { answerOf, rawRequest, verdict, type Answer } from './support/hostile-http.ts';
 import { NO_LIMITS_ENV, startTestServer, type TestServer } from './support/server.ts';

@@ -36,7 +36,7 @@ export function bodyReader({ timeoutMs }: { timeoutMs: number }) {
   // runs: it is there for the OpenAPI generator, which describes a route's body by the named parsers it finds.
   const parseJsonWithin = async ({ request }: { request: Request }) => {
     if (request.body === null) return null;
-    // The knowledge upload (the one multipart route, body-rules.ts, admin key checked before the body is read) may
+    // The knowledge upload (the one multipart route, knowledge-body-rules.ts, admin key checked before the body is read) may
     // carry megabytes: it gets at least UPLOAD_TIMEOUT_MS. Its fields become an object.
     if (/^multipart\/form-data/i.test(request.headers.get('content-type') ?? '')) {
       const form = await readWithin(request, Math.max(timeoutMs, UPLOAD_TIMEOUT_MS), (r) => r.formData());

@@ -5,7 +5,7 @@
  */
 import { Elysia } from 'elysia';
 import type { AppConfig } from '../config.ts';
-import { knowledgeBodyRule } from '../knowledge/body-rules.ts';
+import { knowledgeBodyRule } from './knowledge-body-rules.ts';
 import { checkBodyHeaders } from './body.ts';
 import { clientIpPlugin } from './client-ip.ts';
 import { toErrorReply } from './errors.ts';

@@ -10,17 +10,9 @@ import { treaty } from '@elysiajs/eden';
 import type { App } from 'server';
 import type { Conversation, ConversationFilter, ConversationThread, Page, Stats } from '../types.ts';
 import { isConversationId } from './conversation-id.ts';
+import { AdminApiError, fetchWithDeadline, refusal, settleReply, unreachable } from './eden-reply.ts';
 
-export class AdminApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'AdminApiError';
-  }
-}
+export { AdminApiError };
 
 export interface ListInput extends ConversationFilter {
   limit: number;
@@ -46,36 +38,16 @@ export interface AdminApiOptions {
   timeoutMs?: number;
 }
 
-interface EdenReply<T> {
-  data: T | null;
-  error: { status: unknown; value: unknown } | null;
-  status: number;
-  /** Undefined when the request never got an answer (Eden then reports status 503 with the fetch error). */
-  response?: Response;
-}
-
 export function createAdminApi({ baseUrl, adminKey, fetch = globalThis.fetch, timeoutMs = 15_000 }: AdminApiOptions): AdminApi {
   const client = treaty<App>(baseUrl, {
     headers: { 'x-admin-api-key': adminKey },
     // Timestamps are epoch numbers; leave every string as sent (a message may well look like a date).
     parseDate: false,
-    fetcher: ((input: RequestInfo | URL, init?: RequestInit) =>
-      fetch(input, { ...init, signal: init?.signal ?? AbortSignal.timeout(timeoutMs) })) as typeof globalThis.fetch,
+    fetcher: fetchWithDeadline(fetch, timeoutMs),
   });
 
   /** The reply's data, null for a 404, or the failure as an AdminApiError. */
-  const settle = async <T>(call: () => Promise<EdenReply<T>>): Promise<T | null> => {
-    let reply: EdenReply<T>;
-    try {
-      reply = await call();
-    } catch (cause) {
-      throw unreachable(baseUrl, cause);
-    }
-    if (!reply.response) throw unreachable(baseUrl, reply.error?.value);
-    if (reply.status === 404) return null;
-    if (reply.error || reply.data === null) throw apiError(reply.status, reply.error?.value);
-    return reply.data;
-  };
+  const settle = <T>(call: Parameters<typeof settleReply<T>>[1]) => settleReply(baseUrl, call, () => true);
 
   const required = <T>(value: T | null, path: string): T => {
     if (value === null) throw new AdminApiError(502, 'api_not_found', `The chat server has no admin API at ${path}.`);
@@ -112,7 +84,7 @@ export function createAdminApi({ baseUrl, adminKey, fetch = globalThis.fetch, ti
       } catch (cause) {
         throw unreachable(baseUrl, cause);
       }
-      if (!response.ok) throw apiError(response.status, await response.json().catch(() => null));
+      if (!response.ok) throw refusal(response.status, await response.json().catch(() => null));
       return response;
     },
   };
@@ -124,22 +96,4 @@ export function createAdminApi({ baseUrl, adminKey, fetch = globalThis.fetch, ti
  */
 function pathSegment(value: string): string {
   return encodeURIComponent(value);
-}
-
-function unreachable(baseUrl: string, cause: unknown): AdminApiError {
-  const late = cause instanceof Error && (cause.name === 'TimeoutError' || cause.name === 'AbortError');
-  return new AdminApiError(502, 'api_unreachable', `The chat server at ${baseUrl} ${late ? 'did not answer in time' : 'could not be reached'}.`);
-}
-
-/** The server's `{error, code}` body as an AdminApiError; a 401 is worded for whoever set up the dashboard. */
-function apiError(status: number, body: unknown): AdminApiError {
-  const { error, code } = (typeof body === 'object' && body !== null ? body : {}) as { error?: unknown; code?: unknown };
-  if (status === 401) {
-    return new AdminApiError(401, typeof code === 'string' ? code : 'invalid_admin_key', "The chat server refused the dashboard's admin key: set ADMIN_API_KEY to the server's value.");
-  }
-  return new AdminApiError(
-    status,
-    typeof code === 'string' ? code : 'api_error',
-    typeof error === 'string' ? error : `The chat server answered ${status}.`,
-  );
 }

@@ -7,7 +7,7 @@
 import { treaty } from '@elysiajs/eden';
 import type { knowledgeRoutes } from '../../../../server/src/knowledge/routes.ts';
 import { isSourceId, type KnowledgeOverview, type KnowledgeSource } from '../knowledge.ts';
-import { AdminApiError } from './admin-api.ts';
+import { AdminApiError, codeOf, fetchWithDeadline, refusal, settleReply, unreachable } from './eden-reply.ts';
 import { relay } from './request-body.ts';
 
 export interface KnowledgeApi {
@@ -36,13 +36,6 @@ export interface KnowledgeApiOptions {
   uploadTimeoutMs?: number;
 }
 
-interface EdenReply<T> {
-  data: T | null;
-  error: { status: unknown; value: unknown } | null;
-  status: number;
-  response?: Response;
-}
-
 export function createKnowledgeApi({
   baseUrl,
   adminKey,
@@ -54,24 +47,13 @@ export function createKnowledgeApi({
   const client = treaty<ReturnType<typeof knowledgeRoutes>>(baseUrl, {
     headers: { 'x-admin-api-key': adminKey },
     parseDate: false,
-    fetcher: ((input: RequestInfo | URL, init?: RequestInit) =>
-      fetch(input, { ...init, signal: init?.signal ?? AbortSignal.timeout(timeoutMs) })) as typeof globalThis.fetch,
+    fetcher: fetchWithDeadline(fetch, timeoutMs),
   });
   const knowledge = client.v1.admin.knowledge;
 
   /** The reply's data, null for a 404 `source_not_found`, or the failure as an AdminApiError. */
-  const settle = async <T>(call: () => Promise<EdenReply<T>>): Promise<T | null> => {
-    let reply: EdenReply<T>;
-    try {
-      reply = await call();
-    } catch (cause) {
-      throw unreachable(baseUrl, cause);
-    }
-    if (!reply.response) throw unreachable(baseUrl, reply.error?.value);
-    if (reply.status === 404 && codeOf(reply.error?.value) === 'source_not_found') return null;
-    if (reply.error || reply.data === null) throw refusal(reply.status, reply.error?.value);
-    return reply.data;
-  };
+  const settle = <T>(call: Parameters<typeof settleReply<T>>[1]) =>
+    settleReply(baseUrl, call, (reply) => codeOf(reply.error?.value) === 'source_not_found');
 
   const required = <T>(value: T | null): T => {
     if (value === null) throw new AdminApiError(502, 'api_not_found', 'The chat server has no knowledge API at /v1/admin/knowledge: update the server.');
@@ -136,10 +118,6 @@ function pathSegment(value: string): string {
   return encodeURIComponent(value);
 }
 
-function codeOf(body: unknown): string | null {
-  const code = typeof body === 'object' && body !== null ? (body as { code?: unknown }).code : undefined;
-  return typeof code === 'string' ? code : null;
-}
 
 /** Kit's own body limit (BODY_SIZE_LIMIT, when an operator sets one) errors the stream with a 413 SvelteKitError. */
 function isPayloadTooLarge(cause: unknown): boolean {
@@ -149,16 +127,4 @@ function isPayloadTooLarge(cause: unknown): boolean {
   return false;
 }
 
-function unreachable(baseUrl: string, cause: unknown): AdminApiError {
-  const late = cause instanceof Error && (cause.name === 'TimeoutError' || cause.name === 'AbortError');
-  return new AdminApiError(502, 'api_unreachable', `The chat server at ${baseUrl} ${late ? 'did not answer in time' : 'could not be reached'}.`);
-}
 
-/** The server's `{error, code}` body as an AdminApiError that keeps the server's sentence. */
-function refusal(status: number, body: unknown): AdminApiError {
-  const error = typeof body === 'object' && body !== null ? (body as { error?: unknown }).error : undefined;
-  if (status === 401) {
-    return new AdminApiError(401, codeOf(body) ?? 'invalid_admin_key', "The chat server refused the dashboard's admin key: set ADMIN_API_KEY to the server's value.");
-  }
-  return new AdminApiError(status, codeOf(body) ?? 'api_error', typeof error === 'string' ? error : `The chat server answered ${status}.`);
-}

@@ -3,9 +3,9 @@
  * for the form's own bytes) and pasted texts (JSON, up to the file limit). Every other route keeps MAX_BODY_BYTES.
  */
 import type { AppConfig } from '../config.ts';
-import type { BodyRule } from '../http/body.ts';
-import { HttpError } from '../http/http-error.ts';
-import { pathOf } from '../http/request-guard.ts';
+import type { BodyRule } from './body.ts';
+import { HttpError } from './http-error.ts';
+import { pathOf } from './request-guard.ts';
 
 /** Multipart headers and boundaries around the file, and the optional title field. */
 const FORM_OVERHEAD_BYTES = 16 * 1024;
