@@ -56,6 +56,6 @@ describe('knowledge benchmark smoke', () => {
     // Word-overlap retrieval on questions written for these docs finds most answers; a broken index finds none.
     expect(quality.hits.bm25).toBeGreaterThan(quality.questions / 2);
     expect(quality.hits.hybrid).toBeGreaterThan(0);
-    expect(qualityTable(quality).rows[0]).toHaveLength(4);
+    expect(qualityTable(quality).rows[0]).toHaveLength(5);
   }, 30_000);
 });

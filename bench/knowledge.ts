@@ -5,7 +5,7 @@
  * Vectors come from the deterministic hashed-word embedder of the tests, or from a real OpenAI-compatible server
  * when KNOWLEDGE_BENCH_EMBEDDINGS_URL (and _MODEL, _KEY) is set.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chunkDocuments, searchableText, type Chunk } from '../server/src/knowledge/chunker.ts';
@@ -43,11 +43,14 @@ function realEmbedder(): Embedder | null {
   });
 }
 
-function tempStore(): { store: KnowledgeStore; remove: () => Promise<void> } {
+function tempStore(): { store: KnowledgeStore; path: string; remove: () => Promise<void> } {
   const dir = mkdtempSync(join(tmpdir(), 'bench-knowledge-'));
-  const store = openSqliteKnowledgeStore(join(dir, 'knowledge.db'));
-  return { store, remove: async () => { await store.close(); rmSync(dir, { recursive: true, force: true }); } };
+  const path = join(dir, 'knowledge.db');
+  const store = openSqliteKnowledgeStore(path);
+  return { store, path, remove: async () => { await store.close(); rmSync(dir, { recursive: true, force: true }); } };
 }
+
+const fileMb = (path: string) => ['', '-wal'].reduce((n, suffix) => n + (existsSync(path + suffix) ? statSync(path + suffix).size : 0), 0) / 1e6;
 
 /** A seeded generator (mulberry32), so every run indexes the same synthetic text. */
 function random(seed: number): () => number {
@@ -139,6 +142,10 @@ export interface RetrievalTimeRow {
   text: Summary;
   vector: Summary;
   buildSeconds: number;
+  /** The process's resident memory after building and searching this level (the in-memory sign-bit index included). */
+  rssMb: number;
+  /** The SQLite file (FTS5, vectors, chunk text; with the free pages left by staging). */
+  fileMb: number;
 }
 
 export async function fillStore(store: KnowledgeStore, total: number, dimensions: number): Promise<void> {
@@ -159,7 +166,7 @@ export async function fillStore(store: KnowledgeStore, total: number, dimensions
 
 export async function measureRetrievalTime(levels: number[], samples: number, dimensions = HASH_EMBEDDING_DIMENSIONS): Promise<RetrievalTimeRow[]> {
   const rows: RetrievalTimeRow[] = [];
-  const { store, remove } = tempStore();
+  const { store, path, remove } = tempStore();
   try {
     let filled = 0;
     const embedder = localHashEmbedder(dimensions);
@@ -195,6 +202,8 @@ export async function measureRetrievalTime(levels: number[], samples: number, di
         hybridCpu: hybrid.cpu,
         text: await time((i) => store.searchText(questions[i % questions.length]!, 20)),
         vector: await time((i) => store.searchVector(vectors[i % vectors.length]!, 20)),
+        rssMb: process.memoryUsage().rss / 1e6,
+        fileMb: fileMb(path),
       });
     }
     return rows;
@@ -206,7 +215,7 @@ export async function measureRetrievalTime(levels: number[], samples: number, di
 export function retrievalTimeTable(rows: RetrievalTimeRow[]): Table {
   return {
     title: 'Retrieval time added to a chat turn (SQLite, in process)',
-    columns: ['Chunks', 'Vector size', 'Hybrid p50', 'Hybrid p99', 'Hybrid CPU p50 / p99', 'BM25 alone p50 / p99', 'Vector alone p50 / p99', 'Build'],
+    columns: ['Chunks', 'Vector size', 'Hybrid p50', 'Hybrid p99', 'Hybrid CPU p50 / p99', 'BM25 alone p50 / p99', 'Vector alone p50 / p99', 'Build', 'Process RSS / file'],
     rows: rows.map((r) => [
       r.chunks.toLocaleString('en'),
       String(r.dimensions),
@@ -216,30 +225,40 @@ export function retrievalTimeTable(rows: RetrievalTimeRow[]): Table {
       `${ms(r.text.p50, 2)} / ${ms(r.text.p99, 2)}`,
       `${ms(r.vector.p50, 2)} / ${ms(r.vector.p99, 2)}`,
       `${r.buildSeconds.toFixed(0)} s`,
+      `${r.rssMb.toFixed(0)} MB / ${r.fileMb.toFixed(0)} MB`,
     ]),
     notes: [
       `Hybrid = what a chat turn runs before calling the model: "any ready source?", BM25 top 20 (FTS5) and vector top 20 (cosine) one after the other in the same thread, reciprocal rank fusion, token cap. ${rows[0]?.hybrid.count ?? 0} questions per level after 20 warm-up ones.`,
       'The question\'s embedding is computed in process here; with a real embeddings server its round trip comes on top (and is bounded by KNOWLEDGE_EMBEDDING_TIMEOUT_MS, after which the turn goes on with BM25 alone).',
-      'Chunks are synthetic passages of 60–120 words drawn from the vocabulary of the shipped docs. Vector search: above 2,000 vectors an in-memory sign-bit index picks max(200, 10 × k) candidates, which sqlite-vec\'s exact cosine distance re-ranks; below, an exact scan. Full-text search: above 5,000 chunks, the query keeps at most the 5 rarest words and leaves out those found in more than 2% of chunks (low IDF, but most of the cost); a question of only common words searches for all of its 3 rarest.',
+      'Chunks are synthetic passages of 60–120 words drawn from the vocabulary of the shipped docs (many words are in 30–85% of them, harder on BM25 than real docs). Full-text search above 5,000 chunks (fts-plan.ts): only words found in at most 5,000 passages are ranked by bm25() — first passages holding all of the 4 rarest (fewer when none does), then, if fewer than asked, passages holding any rare word while their rows fit 5,000; a question of common words only lists passages holding all of them, unranked. bm25() costs ~0.3 µs per matching row plus a pass over each word\'s whole row list, so one word found in 40,000 passages alone cost 12 ms. Before (first version): up to 5 words under 2% of passages, else all of the 3 rarest then any of the 2 rarest, ranked by FTS5\'s `order by rank` (1.7–2× slower than bm25() under a SQLite LIMIT): BM25 alone p99 13.9 ms, one question 50 ms.',
+      'Vector search: above 2,000 vectors an in-memory sign-bit index picks max(200, 10 × k) candidates, which sqlite-vec\'s exact cosine distance re-ranks; below, an exact scan. Vectors longer than 256 dimensions are compared in two steps when the query is dense: first on their first 256 sign bits, keeping 20 × the candidates, then on all bits (1536-d at 100,000: 6.9 → 2.5 ms of CPU for a dense query). The bits are stored word-major (one contiguous plane per 32 dimensions), so a pass reads only the planes it needs: the 1536-d row uses the hashed-word embedder at 1536 dimensions, whose queries are sparse and take one pass over the ~10 planes they hold (4.95 → 1.9 ms for such a question with entry-major bits).',
+      'Memory at 100,000 × 1536-d: the sign-bit index is 19 MB (word-major) + 19 MB (entry-major copy for the second step) + ids; at 256-d, 3.2 MB. RSS is the whole benchmark process (JS heap, SQLite page cache; the 1536-d level runs after the 256-d ones). The file holds the float32 vectors: 6,144 B each at 1536-d, which with 4 KiB pages take two pages (~820 MB of the 1,107 MB), 1 KiB at 256-d.',
+      'Before/after on the same 100,000-chunk stores within the same minute (load average ~10; 300 hybrid retrievals each): 256-d hybrid CPU p50/p99 3.96/12.65 → 3.29/5.91 ms, wall 7.02/24.66 → 4.03/12.13 ms; 1536-d hybrid CPU 10.38/18.74 → 4.10/7.52 ms, wall 15.62/26.67 → 6.54/14.20 ms. The costliest question for BM25 (CPU, best of 3): 9.8 → 2.9 ms.',
+      'The CPU time is also how long a retrieval holds the event loop (every other stream waits): the two searches are synchronous SQLite/JS work. With a real embeddings server the vector search runs after the embedding request returns, in a later turn of the loop, so the longest block is the larger of the two searches, not their sum.',
       'Wall times share 2 cores with the load generator and other work on the machine (load average in the header); CPU time is this process\'s own work per retrieval.',
     ],
   };
 }
 
 export function retrievalTimeGoal(rows: RetrievalTimeRow[]): GoalCheck {
-  const row = rows.find((r) => r.chunks === 100_000) ?? rows.at(-1);
+  const row = rows.find((r) => r.chunks === 100_000 && r.dimensions === HASH_EMBEDDING_DIMENSIONS) ?? rows.at(-1);
+  const wide = rows.find((r) => r.chunks === 100_000 && r.dimensions !== row?.dimensions);
   if (!row) return { goal: 'Retrieval: < 10 ms p99 added at 100,000 chunks', measured: 'not measured', met: null, margin: '' };
   const p99 = row.hybrid.p99;
   return {
     goal: 'Retrieval: < 10 ms p99 added at 100,000 chunks',
-    measured: `${ms(p99, 2)} wall (CPU ${ms(row.hybridCpu.p99, 2)}) at ${row.chunks.toLocaleString('en')} chunks (${row.dimensions}-d vectors)`,
+    measured:
+      `${ms(p99, 2)} wall (CPU ${ms(row.hybridCpu.p99, 2)}) at ${row.chunks.toLocaleString('en')} chunks (${row.dimensions}-d vectors)` +
+      (wide ? `; ${wide.dimensions}-d: ${ms(wide.hybrid.p99, 2)} wall (CPU ${ms(wide.hybridCpu.p99, 2)})` : ''),
     met: row.chunks === 100_000 ? p99 < 10 : null,
     margin:
       row.chunks !== 100_000
         ? 'the full run measures 100,000 chunks'
         : p99 < 10
           ? `${(10 - p99).toFixed(2)} ms under`
-          : `${(p99 - 10).toFixed(2)} ms over (${(p99 / 10).toFixed(1)}× the limit)`,
+          : row.hybridCpu.p99 < 10
+            ? `wall ${(p99 - 10).toFixed(2)} ms over; the retrieval's own CPU p99 is ${(10 - row.hybridCpu.p99).toFixed(2)} ms under (the rest is waiting for a core: load average in the header)`
+            : `${(p99 - 10).toFixed(2)} ms over (${(p99 / 10).toFixed(1)}× the limit)`,
   };
 }
 
@@ -250,12 +269,17 @@ export interface QualityResult {
   embedder: string;
   questions: number;
   chunks: number;
+  /** Synthetic passages indexed besides the docs (0: the docs alone). */
+  distractors: number;
   hits: { bm25: number; vector: number; hybrid: number };
 }
 
-export async function measureQuality(embedder: Embedder = realEmbedder() ?? localHashEmbedder()): Promise<QualityResult> {
+export async function measureQuality(embedder: Embedder = realEmbedder() ?? localHashEmbedder(), distractors = 0): Promise<QualityResult> {
   const { store, remove } = tempStore();
   try {
+    // Past 5,000 chunks the full-text plan and the sign-bit index take over from the exact searches: the docs among
+    // many synthetic passages (same vocabulary) measure what they keep. Their vectors: the test embedder's.
+    if (distractors > 0) await fillStore(store, distractors, HASH_EMBEDDING_DIMENSIONS);
     const fileOf = new Map<string, string>();
     let chunkTotal = 0;
     for (const file of readdirSync(DOCS_DIR).filter((f) => f.endsWith('.md') && f !== 'LICENSES.md').sort()) {
@@ -280,21 +304,25 @@ export async function measureQuality(embedder: Embedder = realEmbedder() ?? loca
       if (hit(question.file, question.headings, await store.searchVector(questionVectors[index]!, 5))) hits.vector++;
       if (hit(question.file, question.headings, (await retriever.retrieve(question.q)).chunks)) hits.hybrid++;
     }
-    return { embedder: embedder.model, questions: QUESTIONS.length, chunks: chunkTotal, hits };
+    return { embedder: embedder.model, questions: QUESTIONS.length, chunks: chunkTotal, distractors, hits };
   } finally {
     await remove();
   }
 }
 
-export function qualityTable(result: QualityResult): Table {
-  const rate = (n: number) => `${((n / result.questions) * 100).toFixed(0)}% (${n}/${result.questions})`;
+export function qualityTable(results: QualityResult | QualityResult[]): Table {
+  const list = Array.isArray(results) ? results : [results];
+  const result = list[0]!;
+  const rate = (r: QualityResult, n: number) => `${((n / r.questions) * 100).toFixed(0)}% (${n}/${r.questions})`;
+  const store = (r: QualityResult) => (r.distractors ? `docs + ${r.distractors.toLocaleString('en')} synthetic` : 'docs alone');
   return {
     title: `Retrieval quality: hit rate at 5 (${result.questions} hand-written questions, ${result.chunks} chunks of 9 MIT-licensed READMEs)`,
-    columns: ['Embedder', 'BM25 only', 'Vectors only', 'Hybrid (RRF)'],
-    rows: [[result.embedder, rate(result.hits.bm25), rate(result.hits.vector), rate(result.hits.hybrid)]],
+    columns: ['Embedder', 'Store', 'BM25 only', 'Vectors only', 'Hybrid (RRF)'],
+    rows: list.map((r) => [r.embedder, store(r), rate(r, r.hits.bm25), rate(r, r.hits.vector), rate(r, r.hits.hybrid)]),
     notes: [
       'A question counts as a hit when one of the 5 passages returned comes from the right file, under the heading that holds the answer. Documents: bench/knowledge-docs/ (licenses in LICENSES.md); questions: bench/knowledge-questions.ts.',
       'No real embedding model is reachable from CI: the vectors here are the tests\' hashed word counts, which know no synonyms, so "vectors only" measures word overlap. Point the benchmark at a real server with KNOWLEDGE_BENCH_EMBEDDINGS_URL (and _MODEL, _KEY) to measure one.',
+      'With synthetic passages (the retrieval-time store) the large-store paths answer: the full-text plan and the sign-bit index. The passages are word salad of the docs\' own vocabulary, so every word of a question is common and BM25 has little to tell the right passage by; the sign-bit index is weak on the hashed-word vectors (sparse queries, docs alike in most dimensions): an exact vector scan of the same store found 24/66. Before the full-text plan (first version, up to 5 words under 2%, 13.9 ms p99): BM25 20/66, vectors 3/66, hybrid 19/66; ranking every word: BM25 35/66 at 50–90 ms per question.',
     ],
   };
 }

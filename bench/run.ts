@@ -32,7 +32,15 @@ interface Plan {
   adminSamples: number;
   /** Quick runs use the seeded file only when a full run already made it. */
   seedIfMissing: boolean;
-  knowledge: { indexChunks: number; retrievalLevels: number[]; retrievalSamples: number };
+  knowledge: {
+    indexChunks: number;
+    retrievalLevels: number[];
+    retrievalSamples: number;
+    /** Levels measured again with 1536-d vectors (text-embedding-3-small's size). */
+    wideLevels: number[];
+    /** Synthetic passages added for the at-scale quality row (0: none). */
+    qualityDistractors: number;
+  };
 }
 
 const FULL: Plan = {
@@ -48,7 +56,7 @@ const FULL: Plan = {
   storeWrites: { chats: 50, durationMs: 5000 },
   adminSamples: 30,
   seedIfMissing: true,
-  knowledge: { indexChunks: 2560, retrievalLevels: [10_000, 100_000], retrievalSamples: 300 },
+  knowledge: { indexChunks: 2560, retrievalLevels: [10_000, 100_000], retrievalSamples: 300, wideLevels: [100_000], qualityDistractors: 100_000 },
 };
 
 const QUICK: Plan = {
@@ -64,7 +72,7 @@ const QUICK: Plan = {
   storeWrites: { chats: 20, durationMs: 1000 },
   adminSamples: 3,
   seedIfMissing: false,
-  knowledge: { indexChunks: 640, retrievalLevels: [10_000], retrievalSamples: 100 },
+  knowledge: { indexChunks: 640, retrievalLevels: [10_000], retrievalSamples: 100, wideLevels: [], qualityDistractors: 0 },
 };
 
 const SECTIONS = ['ttft', 'throughput', 'aging', 'streams', 'store', 'admin', 'widget', 'knowledge'] as const;
@@ -216,13 +224,16 @@ async function main() {
       let rows: RetrievalTimeRow[] = [];
       try {
         rows = await measureRetrievalTime(plan.knowledge.retrievalLevels, plan.knowledge.retrievalSamples);
+        if (plan.knowledge.wideLevels.length > 0) rows.push(...(await measureRetrievalTime(plan.knowledge.wideLevels, plan.knowledge.retrievalSamples, 1536)));
         tables.push(retrievalTimeTable(rows));
       } catch (error) {
         tables.push(failedTable('Retrieval time', error));
       }
       goals.push(retrievalTimeGoal(rows));
       try {
-        tables.push(qualityTable(await measureQuality()));
+        const quality = [await measureQuality()];
+        if (plan.knowledge.qualityDistractors > 0 && !process.env.KNOWLEDGE_BENCH_EMBEDDINGS_URL) quality.push(await measureQuality(undefined, plan.knowledge.qualityDistractors));
+        tables.push(qualityTable(quality));
       } catch (error) {
         tables.push(failedTable('Retrieval quality', error));
       }

@@ -9,6 +9,7 @@ import { knowledgeRoutes } from './knowledge/routes.ts';
 import type { Knowledge } from './knowledge/runtime.ts';
 import { chatRoutes } from './chat/routes.ts';
 import { createChatService } from './chat/service.ts';
+import type { TurnRegistry } from './chat/turn-registry.ts';
 import type { AppConfig } from './config.ts';
 import { adminHealthRoutes, healthRoutes } from './health/routes.ts';
 import { silentLogger, type Logger } from './logger.ts';
@@ -37,11 +38,13 @@ export interface AppDeps {
   turnLimits?: TurnLimits;
   /** The knowledge base (knowledge/runtime.ts); absent: no retrieval and no knowledge routes. */
   knowledge?: Knowledge | null;
+  /** Running turns, drained by the entry point on shutdown (chat/turn-registry.ts). */
+  turns?: TurnRegistry | null;
 }
 
 export const API_VERSION = '1.0.0';
 
-export function createApp({ config, store, llm, logger = silentLogger, now = Date.now, turnLimits, knowledge = null }: AppDeps) {
+export function createApp({ config, store, llm, logger = silentLogger, now = Date.now, turnLimits, knowledge = null, turns = null }: AppDeps) {
   const limiters = createIpLimiters(config, now);
   const limits =
     turnLimits ??
@@ -52,7 +55,7 @@ export function createApp({ config, store, llm, logger = silentLogger, now = Dat
       budgets: config.budgets,
       now,
     });
-  const service = createChatService({ config, store, llm, limits, logger, now, knowledge: knowledge?.turn ?? null });
+  const service = createChatService({ config, store, llm, limits, logger, now, knowledge: knowledge?.turn ?? null, turns });
 
   // The checks that run before routing ask this table which route a request is for; it is read once all are added.
   const routeOf = routeTable(() => app.routes);

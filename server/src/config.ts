@@ -63,6 +63,8 @@ export interface AppConfig {
      * non-streamed /v1/chat reply keeps its connection silent while the model answers, so: the model's limit + 10 s.
      */
     idleTimeoutSeconds: number;
+    /** On SIGTERM, how long running replies may go on before they are cut and stored as interrupted. */
+    shutdownGraceMs: number;
   };
   rateLimits: {
     /** Requests per minute (token bucket: this many at once, refilled evenly over a minute); 0 turns one off. */
@@ -339,6 +341,7 @@ export function loadConfig(env: Env): LoadedConfig {
       maxPerIp: read.int('MAX_CONNECTIONS_PER_IP', 20, 0, 1_000_000),
       // Bun's idle timeout is whole seconds, at most 255.
       idleTimeoutSeconds: Math.min(255, Math.ceil((llm?.requestTimeoutMs ?? 60_000) / 1000) + 10),
+      shutdownGraceMs: read.int('SHUTDOWN_GRACE_MS', 8_000, 0, 600_000),
     },
     rateLimits: {
       chatPerIpPerMinute: read.int('RATE_LIMIT_CHAT_PER_IP', legacyChatPerMinute(read), 0, 1_000_000),

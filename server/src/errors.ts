@@ -8,6 +8,7 @@ export const DOMAIN_ERROR_CODES = [
   'validation_failed',
   'rate_limited',
   'budget_exhausted',
+  'interrupted',
 ] as const;
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];
 

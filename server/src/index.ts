@@ -1,5 +1,6 @@
 /** The entry point: the only file that reads the environment, opens the store, and listens. */
 import { createApp } from './app.ts';
+import { createTurnRegistry } from './chat/turn-registry.ts';
 import { loadConfig } from './config.ts';
 import { createJsonLogger } from './logger.ts';
 import { createOpenAiProvider } from './llm/openai.ts';
@@ -34,7 +35,8 @@ const llm = config.llm ? createOpenAiProvider({ config: config.llm }) : null;
 const knowledge = createKnowledge({ config, store: await openKnowledgeStore(config), logger });
 // Resumes indexing jobs a previous run left unfinished (queued, or killed mid-way).
 knowledge.indexer.kick();
-const app = createApp({ config, store, llm, logger, knowledge }).listen({ port: config.port, hostname: config.host, idleTimeout: config.connections.idleTimeoutSeconds });
+const turns = createTurnRegistry();
+const app = createApp({ config, store, llm, logger, knowledge, turns }).listen({ port: config.port, hostname: config.host, idleTimeout: config.connections.idleTimeoutSeconds });
 const port = app.server?.port ?? config.port;
 
 logger.info('server listening', { port, mode: config.mode, store: store.kind, replica: store.kind === 'convex' ? replicaId : null, model: llm?.model ?? null });
@@ -54,8 +56,13 @@ let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
-  logger.info('shutting down', { signal });
-  await app.stop();
+  logger.info('shutting down', { signal, runningReplies: turns.running });
+  // No new connections; replies already streaming get SHUTDOWN_GRACE_MS to finish, the rest are stored as interrupted
+  // (their visitors are told so) before the store closes. Compose's stop_grace_period leaves room for this.
+  void app.server?.stop();
+  const cut = await turns.drain(config.connections.shutdownGraceMs);
+  if (cut > 0) logger.warn('cut replies still running at shutdown', { count: cut });
+  await app.stop(true);
   // The batch in flight finishes; unfinished jobs stay persisted and resume at the next start.
   await knowledge.indexer.stop();
   await knowledge.store.close();

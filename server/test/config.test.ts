@@ -133,7 +133,7 @@ describe('production refuses weak settings (issue 11, finding 5)', () => {
   });
 
   it('bounds slow clients by default: 10 s for a body, 20 open requests per client, idle connections closed after the model\'s limit', () => {
-    expect(loadConfig({}).config.connections).toEqual({ bodyTimeoutMs: 10_000, maxPerIp: 20, idleTimeoutSeconds: 70 });
+    expect(loadConfig({}).config.connections).toEqual({ bodyTimeoutMs: 10_000, maxPerIp: 20, idleTimeoutSeconds: 70, shutdownGraceMs: 8_000 });
     expect(loadConfig({ OPENAI_API_KEY: 'sk-1', OPENAI_TIMEOUT_MS: '3600000' }).config.connections.idleTimeoutSeconds).toBe(255);
     expect(loadConfig({ REQUEST_BODY_TIMEOUT_MS: '2500', MAX_CONNECTIONS_PER_IP: '0' }).config.connections).toMatchObject({ bodyTimeoutMs: 2500, maxPerIp: 0 });
   });

@@ -127,4 +127,61 @@ describe('the server process', () => {
       await store.close();
     }
   });
+
+  describe('on SIGTERM (a deploy or a restart)', () => {
+    const streamTurn = async (url: string, key: string, sessionId: string) => {
+      const response = await fetch(`${url}/v1/chat/stream`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': key },
+        body: JSON.stringify({ sessionId, message: 'a question asked during a deploy' }),
+      });
+      const reader = readNdjson(response);
+      expect((await reader.next())!.type).toBe('start');
+      expect((await reader.next())!.type).toBe('token');
+      return reader;
+    };
+    const rest = async (reader: ReturnType<typeof readNdjson>) => {
+      const events: { type: string; code?: string }[] = [];
+      for (let event = await reader.next(); event; event = await reader.next()) events.push(event as { type: string; code?: string });
+      return events;
+    };
+    const storedReply = async (dbPath: string, sessionId: string) => {
+      const store = await openSqliteStore(dbPath);
+      try {
+        return (await store.getSessionThread(sessionId, 10))!.messages;
+      } finally {
+        await store.close();
+      }
+    };
+
+    it('lets a reply that is streaming finish, then stores it complete', async () => {
+      const dbPath = join(dir, 'drain.db');
+      const env = { WIDGET_API_KEY: 'drain-test-key-0123456789abcdef', DATABASE_PATH: dbPath, OPENAI_BASE_URL: fakeLlm.url, OPENAI_API_KEY: 'sk-test', SHUTDOWN_GRACE_MS: '10000' };
+      fakeLlm.script({ kind: 'reply', tokens: Array.from({ length: 20 }, (_, i) => ` t${i}`), delayMs: 20 });
+      const server = await startServer(env);
+      const reader = await streamTurn(server.url, env.WIDGET_API_KEY, 'drained-session');
+      server.child.kill('SIGTERM');
+      const events = await rest(reader);
+      expect(events.at(-1)!.type).toBe('done');
+      expect(await server.child.exited).toBe(0);
+      const messages = await storedReply(dbPath, 'drained-session');
+      expect(messages.map((m) => [m.role, m.status])).toEqual([['user', 'complete'], ['assistant', 'complete']]);
+    });
+
+    it('cuts a reply still running after SHUTDOWN_GRACE_MS, tells the visitor, and stores it as interrupted', async () => {
+      const dbPath = join(dir, 'cut.db');
+      const env = { WIDGET_API_KEY: 'cut-test-key-0123456789abcdef0', DATABASE_PATH: dbPath, OPENAI_BASE_URL: fakeLlm.url, OPENAI_API_KEY: 'sk-test', SHUTDOWN_GRACE_MS: '300' };
+      fakeLlm.script({ kind: 'reply', tokens: Array.from({ length: 1000 }, (_, i) => ` t${i}`), delayMs: 50 });
+      const server = await startServer(env);
+      const reader = await streamTurn(server.url, env.WIDGET_API_KEY, 'cut-session');
+      server.child.kill('SIGTERM');
+      const events = await rest(reader);
+      expect(events.at(-1)).toMatchObject({ type: 'error', code: 'interrupted' });
+      expect(await server.child.exited).toBe(0);
+      const messages = await storedReply(dbPath, 'cut-session');
+      expect(messages[0]).toMatchObject({ role: 'user', content: 'a question asked during a deploy', status: 'complete' });
+      expect(messages[1]).toMatchObject({ role: 'assistant', status: 'error', errorCode: 'interrupted' });
+      expect(messages[1]!.content.length).toBeGreaterThan(0);
+    });
+  });
 });

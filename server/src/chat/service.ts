@@ -15,6 +15,7 @@ import type { TurnLimits } from '../security/turn-limits.ts';
 import type { FinalMessageStatus } from '../shared/conversation.ts';
 import { estimateTokens } from '../shared/tokens.ts';
 import type { ChatStore } from '../store/chat-store.ts';
+import type { TurnRegistry } from './turn-registry.ts';
 import type { TurnKnowledge } from '../knowledge/turn.ts';
 import { buildModelMessages, countPromptChars } from './history.ts';
 import { storablePageUrl } from './page-url.ts';
@@ -31,7 +32,7 @@ export interface TurnInput {
 
 export type TurnOutcome =
   | { status: 'complete'; event: DoneEvent }
-  | { status: 'error'; event: ErrorEvent; error: LlmError }
+  | { status: 'error'; event: ErrorEvent; error: LlmError | DomainError }
   | { status: 'stopped' };
 
 export interface Turn {
@@ -49,14 +50,23 @@ export interface ChatServiceDeps {
   now?: () => number;
   /** The knowledge base's part of a turn (retrieval, citations); absent: no retrieval. */
   knowledge?: TurnKnowledge | null;
+  /** Running turns, so that a shutdown can let them finish (index.ts); absent: none are tracked. */
+  turns?: TurnRegistry | null;
 }
+
+/** A reply cut because this server process is shutting down (a deploy or a restart), not by the visitor. */
+export const SERVER_STOPPING = new DomainError(
+  'interrupted',
+  'The server restarted before the reply was complete; send your message again.',
+  5,
+);
 
 export const LLM_NOT_CONFIGURED = new DomainError(
   'llm_not_configured',
   'No language model is configured on this server: set OPENAI_API_KEY (or OPENAI_BASE_URL for an OpenAI-compatible server) and restart it.',
 );
 
-export function createChatService({ config, store, llm, limits, logger, now = Date.now, knowledge = null }: ChatServiceDeps) {
+export function createChatService({ config, store, llm, limits, logger, now = Date.now, knowledge = null, turns = null }: ChatServiceDeps) {
   const maxOutputTokens = config.llm?.maxOutputTokens ?? 0;
 
   /** After the message is stored: the real prompt plus the longest reply, or the reply is marked refused. */
@@ -101,8 +111,15 @@ export function createChatService({ config, store, llm, limits, logger, now = Da
     const promptChars = countPromptChars(modelMessages);
     const reservation = await reserveTurn(input, promptChars, messageId);
 
-    async function run(signal: AbortSignal, emit: (event: StreamEvent) => void): Promise<TurnOutcome> {
+    function run(clientSignal: AbortSignal, emit: (event: StreamEvent) => void): Promise<TurnOutcome> {
+      const outcome = runToEnd(clientSignal, emit);
+      turns?.track(outcome);
+      return outcome;
+    }
+
+    async function runToEnd(clientSignal: AbortSignal, emit: (event: StreamEvent) => void): Promise<TurnOutcome> {
       const provider = llm!;
+      const signal = turns ? AbortSignal.any([clientSignal, turns.stopping]) : clientSignal;
       const startedAt = performance.now();
       let text = '';
       let firstTokenMs: number | null = null;
@@ -126,7 +143,9 @@ export function createChatService({ config, store, llm, limits, logger, now = Da
         if (!(error instanceof LlmError)) logger.error('model call failed', { conversationId, error: String(error) });
       }
 
-      const status: FinalMessageStatus = signal.aborted ? 'stopped' : failure ? 'error' : 'complete';
+      const cutByServer = turns !== null && turns.stopping.aborted && !clientSignal.aborted;
+      const status: FinalMessageStatus = cutByServer ? 'error' : signal.aborted ? 'stopped' : failure ? 'error' : 'complete';
+      const problem: LlmError | DomainError | null = cutByServer ? SERVER_STOPPING : failure;
       // A stopped or failed call may still have been billed for what it produced: count what was sent and received.
       const spentTokens = usage?.totalTokens ?? estimateTokens(promptChars + text.length);
       reservation.settle(spentTokens);
@@ -139,7 +158,7 @@ export function createChatService({ config, store, llm, limits, logger, now = Da
           model: provider.model,
           usage,
           finishReason,
-          errorCode: status === 'error' ? failure!.code : null,
+          errorCode: status === 'error' ? problem!.code : null,
           firstTokenMs,
           totalMs: Math.round(performance.now() - startedAt),
           now: now(),
@@ -152,9 +171,9 @@ export function createChatService({ config, store, llm, limits, logger, now = Da
       await recorded;
       if (status === 'stopped') return { status };
       if (status === 'error') {
-        const event: ErrorEvent = { type: 'error', error: failure!.message, code: failure!.code, conversationId, messageId };
+        const event: ErrorEvent = { type: 'error', error: problem!.message, code: problem!.code, conversationId, messageId };
         emit(event);
-        return { status, event, error: failure! };
+        return { status, event, error: problem! };
       }
       const sources = knowledge ? knowledge.citations(text, passages) : [];
       const event: DoneEvent = { type: 'done', message: text, conversationId, messageId, finishReason, usage, sources };

@@ -10,6 +10,7 @@ const DOMAIN_ERROR_STATUS: Record<DomainErrorCode, number> = {
   validation_failed: 400,
   rate_limited: 429,
   budget_exhausted: 429,
+  interrupted: 503,
 };
 
 const KNOWLEDGE_ERROR_STATUS: Record<KnowledgeErrorCode, number> = {

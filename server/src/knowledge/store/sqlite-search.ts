@@ -1,11 +1,12 @@
 /**
- * Search over the SQLite knowledge store's searchable chunks. Full text: FTS5 BM25, where a large store leaves a
- * question's most common words out (they have little weight in BM25 but make FTS5 score every row holding them).
+ * Search over the SQLite knowledge store's searchable chunks. Full text: FTS5 BM25, where a large store ranks only
+ * a question's rare words (fts-plan.ts: common words have little weight in BM25 but make FTS5 score every row).
  * Vectors: an in-memory sign-bit index (binary-index.ts) picks candidates, re-ranked exactly by sqlite-vec's cosine
  * distance; a small store is scanned exactly.
  */
 import type { Database } from 'bun:sqlite';
 import { BinaryIndex } from './binary-index.ts';
+import { anyOf, DEFAULT_PLAN, planTextSearch, type PlannedQuery } from './fts-plan.ts';
 import { questionTerms } from './fts-query.ts';
 import { toHit, type ChunkRow } from './sqlite-schema.ts';
 import type { ChunkHit } from './types.ts';
@@ -16,12 +17,12 @@ const MIN_CANDIDATES = 200;
 /** Up to this many vectors an exact scan is cheap enough (a few ms), and exact. */
 const EXACT_SCAN_UP_TO = 2_000;
 /**
- * Past this many chunks, a question's most common words are left out of the full-text query (see `searchQueries`):
- * below it every word is kept, as scoring every matching row is cheap.
+ * Past this many chunks, the full-text search follows a plan that bounds the rows BM25 scores (fts-plan.ts); below
+ * it, "any of the question's words" is ranked whole, as scoring every matching row is cheap.
  */
-const PRUNE_FROM_CHUNKS = 5000;
-const COMMON_FRACTION = 0.02;
-const MAX_RARE_TERMS = 5;
+const PLAN_FROM_CHUNKS = 5000;
+/** Words whose match counts are remembered (reset whenever chunks change). */
+const MAX_COUNTED_WORDS = 10_000;
 
 export interface SqliteSearch {
   text(question: string, limit: number): ChunkHit[];
@@ -37,53 +38,53 @@ export function createSqliteSearch(db: Database, dimensions: number): SqliteSear
     coarse!.add(row.chunk_id, new Float32Array(row.embedding.buffer, row.embedding.byteOffset, row.embedding.byteLength / 4));
   }
 
-  // Document frequency of words, for leaving the most common ones out of large searches; reset when chunks change.
+  // Matching rows per word (capped at the row budget + 1), for planning large searches; reset when chunks change.
   const frequency = new Map<string, number>();
   let chunkTotal: number | null = null;
   const countMatches = db.query<{ n: number }, [string, number]>('select count(*) as n from (select 1 from knowledge_fts where knowledge_fts match ? limit ?)');
-  /**
-   * The FTS5 queries to try in turn: usually one, "any of these words". When every word of a large search is common,
-   * first "all of the rarest three" (its rows are few), then "any of the rarest two".
-   */
-  function searchQueries(question: string): string[] {
-    const quoted = (terms: string[], joiner: string) => terms.map((term) => `"${term}"`).join(joiner);
+  const matches = (query: string, cap: number) => countMatches.get(query, cap)!.n;
+  // bm25() sorted by SQLite with a LIMIT keeps a heap of `limit` rows; FTS5's own `order by rank` sorts every match
+  // (measured 1.7-2x slower over large matches). Rank and cut first, then read only the rows kept.
+  const rankedRows = db.query<ChunkRow, [string, number]>(
+    `select c.* from (select rowid, bm25(knowledge_fts) as score from knowledge_fts where knowledge_fts match ? order by score limit ?) f
+     join knowledge_chunks c on c.id = f.rowid order by f.score`,
+  );
+  const unrankedRows = db.query<ChunkRow, [string, number]>(
+    'select c.* from (select rowid from knowledge_fts where knowledge_fts match ? limit ?) f join knowledge_chunks c on c.id = f.rowid',
+  );
+
+  // The words hold no `"` (letters and digits only), so quoting makes each a plain term, never FTS5 syntax.
+  function searchQueries(question: string, limit: number): PlannedQuery[] {
     const terms = questionTerms(question);
     if (terms.length === 0) return [];
     chunkTotal ??= (db.query('select count(*) as n from knowledge_chunks').get() as { n: number }).n;
-    if (chunkTotal < PRUNE_FROM_CHUNKS || terms.length <= 2) return [quoted(terms, ' OR ')];
-    // A word in more than 5% of passages adds little to BM25 (low IDF) but makes FTS5 score all those rows.
-    const common = Math.floor(chunkTotal * COMMON_FRACTION);
-    const counted = terms.map((term) => {
+    if (chunkTotal < PLAN_FROM_CHUNKS) return [{ match: anyOf(terms), ranked: true }];
+    const cap = DEFAULT_PLAN.rowBudget + 1;
+    const counts = terms.map((term) => {
       let n = frequency.get(term);
       if (n === undefined) {
-        n = countMatches.get(`"${term}"`, common + 1)!.n;
-        if (frequency.size > 10_000) frequency.clear();
+        n = matches(`"${term}"`, cap);
+        if (frequency.size >= MAX_COUNTED_WORDS) frequency.clear();
         frequency.set(term, n);
       }
       return { term, n };
     });
-    counted.sort((a, b) => a.n - b.n);
-    const rare = counted.filter((c) => c.n > 0 && c.n <= common).slice(0, MAX_RARE_TERMS);
-    if (rare.length > 0) return [quoted(rare.map((c) => c.term), ' OR ')];
-    const found = counted.filter((c) => c.n > 0).map((c) => c.term);
-    return [quoted(found.slice(0, 3), ' AND '), quoted(found.slice(0, 2), ' OR ')].filter((query) => query !== '');
+    return planTextSearch(counts, matches, limit);
   }
-
 
   return {
     text(question, limit) {
-      // The words hold no `"` (letters and digits only), so quoting makes each a plain term, never FTS5 syntax.
-      for (const match of searchQueries(question)) {
-        const rows = db
-          .query<ChunkRow, [string, number]>(
-            // Rank and cut inside FTS5 first (its `rank` is BM25), then read only the rows kept.
-            `select c.* from (select rowid, rank from knowledge_fts where knowledge_fts match ? order by rank limit ?) f
-             join knowledge_chunks c on c.id = f.rowid order by f.rank`,
-          )
-          .all(match, limit);
-        if (rows.length > 0) return rows.map(toHit);
+      const hits: ChunkHit[] = [];
+      const seen = new Set<number>();
+      for (const { match, ranked } of searchQueries(question, limit)) {
+        for (const row of (ranked ? rankedRows : unrankedRows).all(match, limit)) {
+          if (hits.length === limit) break;
+          if (seen.has(row.id)) continue;
+          seen.add(row.id);
+          hits.push(toHit(row));
+        }
       }
-      return [];
+      return hits;
     },
 
     vector(vector, limit) {
@@ -91,8 +92,8 @@ export function createSqliteSearch(db: Database, dimensions: number): SqliteSear
       if (coarse.count <= EXACT_SCAN_UP_TO) {
         return db
           .query<ChunkRow, [Float32Array, number]>(
-            `select c.* from knowledge_vectors v join knowledge_chunks c on c.id = v.chunk_id
-             order by vec_distance_cosine(v.embedding, ?1) limit ?2`,
+            `select c.* from (select chunk_id, vec_distance_cosine(embedding, ?1) as distance from knowledge_vectors order by distance limit ?2) v
+             join knowledge_chunks c on c.id = v.chunk_id order by v.distance`,
           )
           .all(vector, limit)
           .map(toHit);
@@ -100,8 +101,11 @@ export function createSqliteSearch(db: Database, dimensions: number): SqliteSear
       const candidates = coarse.nearest(vector, Math.max(MIN_CANDIDATES, limit * OVERSAMPLE));
       return db
         .query<ChunkRow, [Float32Array, string, number]>(
-          `select c.* from knowledge_vectors v join knowledge_chunks c on c.id = v.chunk_id
-           where v.chunk_id in (select value from json_each(?2)) order by vec_distance_cosine(v.embedding, ?1) limit ?3`,
+          // Rank the candidates by id first, then read the text of the few kept (joining first sorted every
+          // candidate's text along: 0.45 -> 0.15 ms at 256-d).
+          `select c.* from (select chunk_id, vec_distance_cosine(embedding, ?1) as distance from knowledge_vectors
+             where chunk_id in (select value from json_each(?2)) order by distance limit ?3) v
+           join knowledge_chunks c on c.id = v.chunk_id order by v.distance`,
         )
         .all(vector, JSON.stringify(candidates), limit)
         .map(toHit);
