@@ -462,8 +462,9 @@ describe('knowledge base, from the dashboard to a cited answer', () => {
     }
 
     const steps = Array.from({ length: 6 }, (_, i) => `## Step ${i + 1}\n\nStep ${i + 1} of caring for the Nimbus planter: water it lightly and turn it a quarter.`);
-    // 700 ms per chunk: "1 of 6" to "5 of 6" stays on screen for 3.5 s, several of the page's 1 s polls.
-    server.fakeLlm.embeddings.delayMs = 700;
+    // Two chunks are embedded, then the run waits until the test has seen it mid-way: "2 of 6" stays on screen for as
+    // many of the page's 1 s polls as it takes (a timed delay per chunk raced the polls on a loaded machine).
+    const release = server.fakeLlm.embeddings.holdAfter(2);
     try {
       await page.getByLabel('File', { exact: true }).setInputFiles({ name: 'nimbus.md', mimeType: 'text/markdown', buffer: Buffer.from(`# Nimbus planter care\n\n${steps.join('\n\n')}`) });
       await page.getByRole('button', { name: 'Upload' }).click();
@@ -476,11 +477,12 @@ describe('knowledge base, from the dashboard to a cited answer', () => {
       await page.emulateMedia({ colorScheme: 'dark' });
       await page.screenshot({ path: join(SCREENSHOTS, 'dashboard-knowledge-dark.png'), fullPage: true });
       await page.emulateMedia({ colorScheme: 'light' });
+      release();
       await row.locator('.state').getByText('Ready', { exact: true }).waitFor();
       expect(await row.locator('progress').count()).toBe(0);
       await expect(row.locator('dt:has-text("Chunks") + dd').textContent()).resolves.toBe('6');
     } finally {
-      server.fakeLlm.embeddings.delayMs = 0;
+      release();
     }
     await page.close();
   });

@@ -7,6 +7,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { failureReport, parseJunit, type TestCaseResult } from './junit.ts';
 import { buildAll, ensureSystemPackages, installDependencies, ROOT } from './setup.ts';
 
 const started = performance.now();
@@ -44,33 +45,33 @@ const runs = testGroups(process.argv.slice(2)).map((group, index) => {
 });
 
 let passed = 0;
-let failed = 0;
 let skipped = 0;
-let crashed = 0;
+const failedTests: TestCaseResult[] = [];
+const crashedGroups: string[] = [];
 for (const run of runs) {
-  let counted = 0;
-  let failedHere = 0;
+  let results: TestCaseResult[] = [];
   try {
-    const xml = readFileSync(run.junitPath, 'utf8');
-    for (const match of xml.matchAll(/<testcase\b[^>]*?(\/>|>([\s\S]*?)<\/testcase>)/g)) {
-      const inner = match[2] ?? '';
-      counted++;
-      if (/<(failure|error)\b/.test(inner)) failedHere++;
-      else if (/<skipped\b/.test(inner)) skipped++;
-      else passed++;
-    }
+    results = parseJunit(readFileSync(run.junitPath, 'utf8'));
   } catch {
     console.error(`bun test ${run.group.join(' ')} wrote no results file: it did not run to the end.`);
   }
-  failed += failedHere;
+  const failedHere = results.filter((test) => test.outcome === 'failed');
+  passed += results.filter((test) => test.outcome === 'passed').length;
+  skipped += results.filter((test) => test.outcome === 'skipped').length;
+  failedTests.push(...failedHere);
   // A crash, an error between tests or a failing hook fails the run even when every counted test passed.
-  if (run.exitCode !== 0 && (counted === 0 || failedHere === 0)) crashed++;
+  if (run.exitCode !== 0 && (results.length === 0 || failedHere.length === 0)) crashedGroups.push(run.group.join(' '));
 }
 const testRun = { exitCode: runs.every((r) => r.exitCode === 0) ? 0 : 1 };
-failed += crashed;
+let failed = failedTests.length + crashedGroups.length;
 if (!typecheckOk) failed += 1;
 
 const seconds = ((performance.now() - started) / 1000).toFixed(0);
+const otherFailures = [
+  ...crashedGroups.map((group) => `bun test ${group}: failed outside any test (a crash, a hook or an error between tests)`),
+  ...(typecheckOk ? [] : ['typecheck (its output is above)']),
+];
+for (const line of failureReport(failedTests, otherFailures)) console.log(line);
 console.log(`\nTest suite finished in ${seconds}s.`);
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(failed > 0 || testRun.exitCode !== 0 || !typecheckOk ? 1 : 0);

@@ -13,6 +13,8 @@ import type { TurnRegistry } from './chat/turn-registry.ts';
 import type { AppConfig } from './config.ts';
 import { adminHealthRoutes, healthRoutes } from './health/routes.ts';
 import { silentLogger, type Logger } from './logger.ts';
+import { withMediaTypes } from './http/openapi-media-types.ts';
+import { SECURITY_SCHEMES } from './http/openapi-security.ts';
 import { originGuard } from './http/origin-guard.ts';
 import { requestContext } from './http/request-context.ts';
 import type { LlmProvider } from './llm/types.ts';
@@ -69,7 +71,7 @@ export function createApp({ config, store, llm, logger = silentLogger, now = Dat
     .use(accessGates({ config, limiters, routeOf }))
     .use(bodyReader({ timeoutMs: config.connections.bodyTimeoutMs }))
     .use(
-      openapi({
+      withMediaTypes(openapi({
         path: '/v1/docs',
         specPath: '/v1/openapi.json',
         // The docs UI would load a script from a CDN; the JSON document is what clients and tools need.
@@ -88,14 +90,11 @@ export function createApp({ config, store, llm, logger = silentLogger, now = Dat
             { name: 'Health', description: 'Liveness and readiness probes.' },
             { name: 'Widget', description: 'The embeddable script.' },
           ],
-          components: {
-            securitySchemes: {
-              widgetKey: { type: 'apiKey', in: 'header', name: 'x-api-key' },
-              adminKey: { type: 'apiKey', in: 'header', name: 'x-admin-api-key' },
-            },
-          },
+          // Relative: the API is self-hosted, so its address is wherever this document was fetched from.
+          servers: [{ url: '/', description: 'The server that serves this document.' }],
+          components: { securitySchemes: SECURITY_SCHEMES },
         },
-      }),
+      })),
     )
     .use(healthRoutes({ store, llm }))
     .use(widgetRoutes({ config }))

@@ -250,7 +250,7 @@ describe('knowledge base over HTTP', () => {
     const list = (await (await server.admin('/v1/admin/knowledge')).json()) as { mode: string; embeddings: boolean };
     expect(list).toMatchObject({ mode: 'auto', embeddings: true });
     const doc = (await (await fetch(`${server.url}/v1/openapi.json`)).json()) as { paths: Record<string, unknown> };
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/admin/knowledge/', '/v1/admin/knowledge/files', '/v1/admin/knowledge/urls', '/v1/admin/knowledge/{id}/refetch']));
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/admin/knowledge', '/v1/admin/knowledge/files', '/v1/admin/knowledge/urls', '/v1/admin/knowledge/{id}/refetch']));
   });
 });
 

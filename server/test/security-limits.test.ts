@@ -79,6 +79,19 @@ describe('upstream timeouts', () => {
     }
   });
 
+  it('counts idle time only once the reply streams: a model that takes longer than the idle limit to start still answers', async () => {
+    const server = await startTestServer({ env: { OPENAI_IDLE_TIMEOUT_MS: '100', OPENAI_TIMEOUT_MS: '5000' } });
+    try {
+      // Three idle limits before the headers: the whole-request limit covers that wait, not the idle one.
+      server.fakeLlm.script({ kind: 'reply', tokens: ['Ready', ' now.'], headersAfterMs: 300 });
+      const response = await server.post('/v1/chat', { sessionId: 'slow-start', message: 'hi' });
+      expect(response.status).toBe(200);
+      expect(((await response.json()) as { message: string }).message).toBe('Ready now.');
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('ends a model call that keeps dripping past the whole-request timeout', async () => {
     const server = await startTestServer({ env: { OPENAI_IDLE_TIMEOUT_MS: '2000', OPENAI_TIMEOUT_MS: '200' } });
     try {

@@ -33,6 +33,7 @@ describe('session ids', () => {
         expect(reply.code).toBe('validation_failed');
         expect(reply.error).toContain('sessionId');
         expect(reply.error).toContain('16');
+        expect(reply.error).toContain('generated randomly');
       }
     }
   });

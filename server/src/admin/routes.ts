@@ -3,13 +3,15 @@ import { Elysia } from 'elysia';
 import type { AppConfig } from '../config.ts';
 import { HttpError, commonErrors, ErrorBody } from '../http/http-error.ts';
 import { adminAccess, type IpLimiters } from '../http/access.ts';
+import { repliesAs } from '../http/openapi-media-types.ts';
+import { needsAdminKey } from '../http/openapi-security.ts';
 import type { KnowledgeStore } from '../knowledge/store/types.ts';
 import type { ChatStore, ConversationFilter } from '../store/chat-store.ts';
 import { exportStream } from './export.ts';
 import { withLegacyConversationFields, withLegacyThreadFields } from './legacy.ts';
 import { LIST_LIMIT_DEFAULT } from '../shared/conversation.ts';
 import { StatsSchema } from '../store/schemas.ts';
-import { AdminThread, ConversationPage, ExportQuery, IdParams, ListQuery, StatsQuery } from './schemas.ts';
+import { AdminThread, ConversationPage, DeleteReply, ExportFile, ExportQuery, IdParams, ListQuery, StatsQuery } from './schemas.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -20,7 +22,7 @@ function filterOf(query: { q?: string; from?: number; to?: number; problem?: Con
 
 export function adminRoutes({ config, store, limiters, knowledgeStore = null }: { config: AppConfig; store: ChatStore; limiters: IpLimiters; knowledgeStore?: KnowledgeStore | null }) {
   const notFound = () => new HttpError(404, 'conversation_not_found', 'No conversation with that id.');
-  return new Elysia({ name: 'admin-routes', seed: config, prefix: '/v1/admin' })
+  return new Elysia({ name: 'admin-routes', seed: config, prefix: '/v1/admin', detail: needsAdminKey })
     .use(adminAccess({ config, limiters }))
     .get(
       '/conversations',
@@ -51,7 +53,7 @@ export function adminRoutes({ config, store, limiters, knowledgeStore = null }: 
         if (!(await store.deleteConversation(params.id))) throw notFound();
         return { deleted: true as const };
       },
-      { params: IdParams, detail: { tags: ['Admin'], summary: 'Delete a conversation and its messages' }, response: { 404: ErrorBody, ...commonErrors } },
+      { params: IdParams, detail: { tags: ['Admin'], summary: 'Delete a conversation and its messages' }, response: { 200: DeleteReply, 404: ErrorBody, ...commonErrors } },
     )
     .get(
       '/export',
@@ -69,8 +71,8 @@ export function adminRoutes({ config, store, limiters, knowledgeStore = null }: 
       },
       {
         query: ExportQuery,
-        response: { ...commonErrors },
-        detail: { tags: ['Admin'], summary: 'Export conversations as JSONL or CSV (streamed)', description: 'JSONL: one `{conversation, messages}` per line. CSV: one message per row.' },
+        response: { 200: ExportFile, ...commonErrors },
+        detail: { ...repliesAs('application/x-ndjson', 'text/csv'), tags: ['Admin'], summary: 'Export conversations as JSONL or CSV (streamed)', description: 'JSONL: one `{conversation, messages}` per line. CSV: one message per row.' },
       },
     )
     .get(

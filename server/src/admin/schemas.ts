@@ -2,7 +2,7 @@
 import { t } from 'elysia';
 import { FEEDBACK_FILTERS, LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX, PROBLEM_FILTERS } from '../shared/conversation.ts';
 import { RetrievedChunkModel } from '../knowledge/schemas.ts';
-import { ConversationSchema, literalUnion, MessageSchema } from '../store/schemas.ts';
+import { ConversationSchema, literalUnion, MessageSchema, nullable } from '../store/schemas.ts';
 
 /** The stored shapes plus the original API's field names (see legacy.ts): added, never renamed. */
 export const AdminMessage = t.Object(
@@ -63,10 +63,17 @@ export const ExportQuery = t.Object(
 export const ConversationPage = t.Object(
   {
     conversations: t.Array(AdminConversation),
-    nextCursor: t.Nullable(t.String({ description: 'Pass as `cursor` for the next page; null on the last page.' })),
+    nextCursor: nullable(t.String({ description: 'Pass as `cursor` for the next page; null on the last page.' })),
   },
   { title: 'ConversationPage' },
 );
+
+export const DeleteReply = t.Object({ deleted: t.Literal(true) }, { title: 'DeleteReply' });
+
+/** The export is a file, not JSON (its media types are in the route's detail). */
+export const ExportFile = t.String({
+  description: 'A download: JSON Lines (`application/x-ndjson`, one `{conversation, messages}` per line) or CSV (`text/csv`, one message per row).',
+});
 
 export const StatsQuery = t.Object({
   from: t.Optional(t.Numeric({ minimum: 0 })),

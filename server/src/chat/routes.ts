@@ -2,6 +2,8 @@
 import { Elysia } from 'elysia';
 import type { AppConfig } from '../config.ts';
 import { widgetAccess, type IpLimiters } from '../http/access.ts';
+import { repliesAs } from '../http/openapi-media-types.ts';
+import { needsWidgetKey } from '../http/openapi-security.ts';
 import { commonErrors, ErrorBody, HttpError } from '../http/http-error.ts';
 import type { ChatStore } from '../store/chat-store.ts';
 import { ChatReply, chatRequestSchema, FeedbackReply, FeedbackRequest, HistoryReply, HistoryRequest, StreamEvents } from './schemas.ts';
@@ -40,15 +42,16 @@ export function chatRoutes({ config, store, service, limiters, knowledge = null 
     return streamTurn(turn, request.signal, set.headers as Record<string, string>);
   };
 
-  return new Elysia({ name: 'chat-routes', seed: config })
+  return new Elysia({ name: 'chat-routes', seed: config, detail: needsWidgetKey })
     .use(widgetAccess({ config, limiters }))
     .post('/chat', stream, {
       ...streamDoc,
-      detail: { tags: ['Chat'], summary: 'Chat turn, streamed (the widget\'s route)', description: 'Same as POST /v1/chat/stream. Answers application/x-ndjson.' },
+      detail: { ...repliesAs('application/x-ndjson'), tags: ['Chat'], summary: 'Chat turn, streamed (the widget\'s route)', description: 'Same as POST /v1/chat/stream. Answers application/x-ndjson.' },
     })
     .post('/v1/chat/stream', stream, {
       ...streamDoc,
       detail: {
+        ...repliesAs('application/x-ndjson'),
         tags: ['Chat'],
         summary: 'Chat turn, streamed as NDJSON',
         description:

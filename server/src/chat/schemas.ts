@@ -2,7 +2,7 @@
 import { t } from 'elysia';
 import { CitationModel } from '../knowledge/schemas.ts';
 import { TokenUsageSchema } from '../llm/usage.ts';
-import { FeedbackSchema, MessageSchema } from '../store/schemas.ts';
+import { FeedbackSchema, MessageSchema, nullable } from '../store/schemas.ts';
 
 export const SESSION_ID_PATTERN = '^[A-Za-z0-9._:-]{1,128}$';
 /** History and feedback hand out a conversation to whoever names its session id, so there it must be guessable by no one. */
@@ -21,12 +21,13 @@ export const SessionId = t.String({
 /** The session id where it reads or changes a stored conversation: at least 16 characters. */
 export const SecretSessionId = t.String({
   pattern: SECRET_SESSION_ID_PATTERN,
-  error: `must be ${MIN_SECRET_SESSION_ID_LENGTH} to 128 characters of A-Z a-z 0-9 . _ : -, generated randomly (a UUID), because it is the key to the visitor's conversation`,
+  // An OpenAPI extension keyword (Elysia's own `error` option is not one, and lints as an error in the document).
+  'x-error': `must be ${MIN_SECRET_SESSION_ID_LENGTH} to 128 characters of A-Z a-z 0-9 . _ : -, generated randomly (a UUID), because it is the key to the visitor's conversation`,
   description: `The visitor's conversation key, ${MIN_SECRET_SESSION_ID_LENGTH} to 128 characters of A-Z a-z 0-9 . _ : -. ${SESSION_ID_SECRET_NOTE}`,
   examples: ['3f0c8a4e-6c1d-4f5e-9a57-2b8f0e7d9c10'],
 });
 
-const Usage = t.Nullable(TokenUsageSchema);
+const Usage = nullable(TokenUsageSchema);
 
 export function chatRequestSchema(maxMessageChars: number) {
   return t.Object(
@@ -48,7 +49,7 @@ export const ChatReply = t.Object(
     message: t.String({ description: 'The assistant reply.' }),
     messageId: t.String({ description: 'Id of the stored assistant message.' }),
     userMessageId: t.String(),
-    finishReason: t.Nullable(t.String()),
+    finishReason: nullable(t.String()),
     usage: Usage,
     sources: Sources,
   },
@@ -64,7 +65,7 @@ export const StreamEvents = t.Union(
       message: t.String(),
       conversationId: t.String(),
       messageId: t.String(),
-      finishReason: t.Nullable(t.String()),
+      finishReason: nullable(t.String()),
       usage: Usage,
       sources: Sources,
     }),
@@ -87,7 +88,7 @@ export const HistoryMessage = t.Object(
 );
 
 export const HistoryReply = t.Object(
-  { conversationId: t.Nullable(t.String()), messages: t.Array(HistoryMessage) },
+  { conversationId: nullable(t.String()), messages: t.Array(HistoryMessage) },
   { title: 'HistoryReply' },
 );
 
@@ -95,7 +96,7 @@ export const FeedbackRequest = t.Object(
   {
     sessionId: SecretSessionId,
     messageId: t.String({ minLength: 1, maxLength: 128 }),
-    feedback: t.Nullable(FeedbackSchema, { description: 'null clears it.' }),
+    feedback: nullable(FeedbackSchema, { description: 'null clears it.' }),
   },
   { title: 'FeedbackRequest' },
 );

@@ -1,20 +1,21 @@
 /** Serves the widget bundle (ETag, brotli/gzip, cache headers) and, in development, the demo page at `/`. */
-import { Elysia } from 'elysia';
+import { Elysia, t } from 'elysia';
 import type { AppConfig } from '../config.ts';
-import { ErrorBody } from '../http/http-error.ts';
+import { ErrorBody, HttpError } from '../http/http-error.ts';
+import { repliesAs } from '../http/openapi-media-types.ts';
+import { needsNoKey } from '../http/openapi-security.ts';
 import { createBundleCache, pickEncoding } from './bundle.ts';
 import { renderDemoPage } from './demo.ts';
 
 export function widgetRoutes({ config }: { config: AppConfig }) {
   const bundles = createBundleCache(config.widget.bundlePath);
 
-  const app = new Elysia({ name: 'widget-routes', seed: config }).get(
+  const app = new Elysia({ name: 'widget-routes', seed: config, detail: needsNoKey }).get(
     '/widget/chat-widget.js',
     async ({ request, set }) => {
       const bundle = await bundles.load();
       if (!bundle) {
-        set.status = 404;
-        return { error: 'The widget bundle has not been built yet: run "bun run build" (or "bun run --filter widget build").', code: 'widget_not_built' };
+        throw new HttpError(404, 'widget_not_built', 'The widget bundle has not been built yet: run "bun run build" (or "bun run --filter widget build").');
       }
       const headers: Record<string, string> = {
         ...(set.headers as Record<string, string>),
@@ -34,8 +35,9 @@ export function widgetRoutes({ config }: { config: AppConfig }) {
       return new Response(request.method === 'HEAD' ? null : variant.body, { headers });
     },
     {
-      response: { 404: ErrorBody },
-      detail: { tags: ['Widget'], summary: 'The embeddable widget (one JavaScript file)' },
+      // The script itself, as JavaScript, not the OpenAPI plugin's text/plain for a string reply.
+      response: { 200: t.String({ description: 'The widget script, brotli or gzip when accepted; 304 when the ETag matches.' }), 404: ErrorBody },
+      detail: { ...repliesAs('application/javascript'), tags: ['Widget'], summary: 'The embeddable widget (one JavaScript file)' },
     },
   );
 

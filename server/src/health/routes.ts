@@ -6,17 +6,21 @@
 import { Elysia, t } from 'elysia';
 import type { AppConfig } from '../config.ts';
 import { adminAccess, type IpLimiters } from '../http/access.ts';
-import { commonErrors } from '../http/http-error.ts';
+import { commonErrors, ErrorBody } from '../http/http-error.ts';
+import { needsAdminKey, needsNoKey } from '../http/openapi-security.ts';
 import type { LlmProvider } from '../llm/types.ts';
 import type { ChatStore } from '../store/chat-store.ts';
+import { nullable } from '../store/schemas.ts';
 
 const Check = t.Object({ ok: t.Boolean(), detail: t.String() });
+// Probes take no input, yet like every route they refuse a malformed URL (http/request-guard.ts).
+const MalformedUrl = { 400: ErrorBody };
 const Ready = t.Object({ status: t.Union([t.Literal('ready'), t.Literal('not_ready')]), store: Check, llm: Check }, { title: 'Readiness' });
 const AdminHealth = t.Object(
   {
     status: t.Union([t.Literal('ready'), t.Literal('not_ready')]),
     store: t.Object({ ok: t.Boolean(), kind: t.String(), detail: t.String({ description: 'The store\'s own error text when it is not answering.' }) }),
-    llm: t.Object({ ok: t.Boolean(), model: t.Nullable(t.String()), detail: t.String() }),
+    llm: t.Object({ ok: t.Boolean(), model: nullable(t.String()), detail: t.String() }),
   },
   { title: 'AdminHealth' },
 );
@@ -50,9 +54,9 @@ async function checkReadiness({ store, llm, storeTimeoutMs = 3000 }: HealthDeps)
 }
 
 export function healthRoutes(deps: HealthDeps) {
-  return new Elysia({ name: 'health-routes' })
+  return new Elysia({ name: 'health-routes', detail: needsNoKey })
     .get('/health', () => ({ status: 'ok' as const }), {
-      response: { 200: t.Object({ status: t.Literal('ok') }, { title: 'Liveness' }) },
+      response: { 200: t.Object({ status: t.Literal('ok') }, { title: 'Liveness' }), ...MalformedUrl },
       detail: { tags: ['Health'], summary: 'Liveness: the process answers' },
     })
     .get(
@@ -67,7 +71,7 @@ export function healthRoutes(deps: HealthDeps) {
         };
       },
       {
-        response: { 200: Ready, 503: Ready },
+        response: { 200: Ready, 503: Ready, ...MalformedUrl },
         detail: {
           tags: ['Health'],
           summary: 'Readiness: store answers and an LLM is configured',
@@ -78,7 +82,7 @@ export function healthRoutes(deps: HealthDeps) {
 }
 
 export function adminHealthRoutes({ config, limiters, ...deps }: HealthDeps & { config: AppConfig; limiters: IpLimiters }) {
-  return new Elysia({ name: 'admin-health-routes', seed: config, prefix: '/v1/admin' }).use(adminAccess({ config, limiters })).get(
+  return new Elysia({ name: 'admin-health-routes', seed: config, prefix: '/v1/admin', detail: needsAdminKey }).use(adminAccess({ config, limiters })).get(
     '/health',
     async ({ set }) => {
       const health = await checkReadiness(deps);

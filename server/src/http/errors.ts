@@ -54,8 +54,8 @@ interface ValidationIssue {
   path?: string;
   message?: string;
   summary?: string;
-  /** The failing schema; its `error` string, when it has one, says what the field must be better than a pattern. */
-  schema?: { error?: unknown };
+  /** The failing schema; its `x-error` string, when it has one, says what the field must be better than a pattern. */
+  schema?: { 'x-error'?: unknown };
 }
 
 function describeValidation(error: unknown): string {
@@ -63,7 +63,7 @@ function describeValidation(error: unknown): string {
   const first = Array.isArray(all) ? all[0] : undefined;
   if (!first) return 'The request is not valid.';
   const field = (first.path ?? '').replace(/^\//, '').replace(/\//g, '.');
-  const own = typeof first.schema?.error === 'string' ? first.schema.error : null;
+  const own = typeof first.schema?.['x-error'] === 'string' ? first.schema['x-error'] : null;
   const why = (own ?? first.summary ?? first.message ?? 'is not valid').replace(/^Expected/, 'expected');
   return field ? `Invalid field "${field}": ${why}.`.replace(/\.\.$/, '.') : `Invalid request: ${why}.`.replace(/\.\.$/, '.');
 }

@@ -3,6 +3,8 @@ import { Elysia } from 'elysia';
 import type { AppConfig } from '../config.ts';
 import { adminAccess, type IpLimiters } from '../http/access.ts';
 import { commonErrors, ErrorBody } from '../http/http-error.ts';
+import { takes } from '../http/openapi-media-types.ts';
+import { needsAdminKey } from '../http/openapi-security.ts';
 import { knowledgeError } from './errors.ts';
 import {
   AddUrlRequest,
@@ -27,10 +29,11 @@ export function knowledgeRoutes({ config, service: maybeService, limiters }: { c
     if (!maybeService) throw knowledgeError.disabled();
     return maybeService;
   };
-  return new Elysia({ name: 'knowledge-routes', seed: config, prefix: '/v1/admin/knowledge' })
+  return new Elysia({ name: 'knowledge-routes', seed: config, prefix: '/v1/admin/knowledge', detail: needsAdminKey })
     .use(adminAccess({ config, limiters }))
     .get(
-      '/',
+      // '' rather than '/': the document then names the collection without a trailing slash (Elysia serves both).
+      '',
       async () => ({ sources: await service().list(), mode: config.knowledge.mode, embeddings: config.knowledge.embedding !== null }),
       { response: { 200: KnowledgeSourceList, ...commonErrors }, detail: { tags, summary: 'List knowledge sources with their indexing state, newest first' } },
     )
@@ -52,6 +55,7 @@ export function knowledgeRoutes({ config, service: maybeService, limiters }: { c
         parse: 'multipart/form-data',
         response: { 202: KnowledgeSourceModel, ...sourceErrors },
         detail: {
+          ...takes('multipart/form-data'),
           tags,
           summary: 'Upload a Markdown, text, HTML or PDF file',
           description: 'multipart/form-data with `file` (and optional `title`). Answers 202 with the queued source; 4xx `empty_file`, `unsupported_file_type`, `not_text`, `file_too_large`, `invalid_pdf`, `empty_text`.',

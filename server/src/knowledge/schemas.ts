@@ -4,7 +4,7 @@
  * The dashboard and the widget import the types only.
  */
 import { t } from 'elysia';
-import { literalUnion } from '../store/schemas.ts';
+import { integer, literalUnion, nullable } from '../store/schemas.ts';
 import { FILE_FORMATS, KNOWLEDGE_MODES, SOURCE_KINDS, SOURCE_STATUSES } from './values.ts';
 
 export { FILE_FORMATS, KNOWLEDGE_MODES, SOURCE_KINDS, SOURCE_STATUSES } from './values.ts';
@@ -17,20 +17,20 @@ export const KnowledgeSourceModel = t.Object(
       description: '`file`: an uploaded file; `text`: pasted text; `url`: one page; `sitemap`: every page a sitemap.xml lists.',
     }),
     title: t.String({ description: 'The file name, the given title, or the page title.' }),
-    url: t.Nullable(t.String({ description: 'The page or sitemap URL (`url` and `sitemap` sources only).' })),
-    format: t.Nullable(literalUnion(FILE_FORMATS, { description: 'The detected format of a `file` source.' })),
+    url: nullable(t.String({ description: 'The page or sitemap URL (`url` and `sitemap` sources only).' })),
+    format: nullable(literalUnion(FILE_FORMATS, { description: 'The detected format of a `file` source.' })),
     status: literalUnion(SOURCE_STATUSES, {
       description: '`queued` → `indexing` (chunksDone of chunksTotal) → `ready`, or `failed` with `error`.',
     }),
-    error: t.Nullable(t.String({ description: 'Why indexing failed (status `failed`), a sentence.' })),
-    chunksDone: t.Integer({ description: 'Chunks of the current indexing run already embedded.' }),
-    chunksTotal: t.Nullable(t.Integer({ description: 'Chunks of the current indexing run; null until the text is split.' })),
-    chunkCount: t.Integer({ description: 'Chunks searchable now (the last ready version; 0 before the first).' }),
-    pageCount: t.Integer({ description: 'Pages or documents in the source (1 for a file or a text).' }),
-    bytes: t.Integer({ description: 'Size of the extracted text, in bytes.' }),
+    error: nullable(t.String({ description: 'Why indexing failed (status `failed`), a sentence.' })),
+    chunksDone: integer({ description: 'Chunks of the current indexing run already embedded.' }),
+    chunksTotal: nullable(integer({ description: 'Chunks of the current indexing run; null until the text is split.' })),
+    chunkCount: integer({ description: 'Chunks searchable now (the last ready version; 0 before the first).' }),
+    pageCount: integer({ description: 'Pages or documents in the source (1 for a file or a text).' }),
+    bytes: integer({ description: 'Size of the extracted text, in bytes.' }),
     createdAt: t.Number({ description: 'Epoch milliseconds.' }),
     updatedAt: t.Number({ description: 'Epoch milliseconds of the last state change.' }),
-    indexedAt: t.Nullable(t.Number({ description: 'Epoch milliseconds when the searchable version became ready.' })),
+    indexedAt: nullable(t.Number({ description: 'Epoch milliseconds when the searchable version became ready.' })),
   },
   { title: 'KnowledgeSource' },
 );
@@ -81,7 +81,7 @@ export const DeletedReply = t.Object({ deleted: t.Literal(true) }, { title: 'Kno
 export const CitationModel = t.Object(
   {
     title: t.String(),
-    url: t.Nullable(t.String({ description: 'http(s) link to the page; null for uploaded files and pasted texts.' })),
+    url: nullable(t.String({ description: 'http(s) link to the page; null for uploaded files and pasted texts.' })),
     snippet: t.String({ description: 'The start of the passage the reply drew on (up to 200 characters).' }),
   },
   { title: 'Citation' },
@@ -93,7 +93,7 @@ export const RetrievedChunkModel = t.Object(
   {
     sourceId: t.String(),
     title: t.String(),
-    url: t.Nullable(t.String()),
+    url: nullable(t.String()),
     headingPath: t.Array(t.String(), { description: 'Headings above the passage, outermost first.' }),
     text: t.String({ description: 'The passage exactly as given to the model.' }),
     score: t.Number({ description: 'Reciprocal-rank-fusion score (higher is closer).' }),

@@ -19,9 +19,13 @@ type AbortReason = 'client' | 'idle' | 'timeout';
 /**
  * The whole-request limit and the idle limit between chunks on one timer, re-armed only when it fires: a chunk just
  * notes the time, where a clearTimeout/setTimeout pair per token was measurable at hundreds of streams.
+ * The idle clock starts when the reply starts streaming (its headers arrive): until then the call is connecting or
+ * queued, and only the whole-request limit applies. Counted from the call's start, a short idle limit on a busy
+ * machine expired before the model had even been reached.
  */
 class StreamDeadlines {
-  private lastChunk: number;
+  /** Infinity until the reply starts streaming: no idle limit before that. */
+  private lastChunk = Number.POSITIVE_INFINITY;
   private readonly requestDeadline: number;
   private timer: ReturnType<typeof setTimeout> | undefined;
 
@@ -30,8 +34,14 @@ class StreamDeadlines {
     private readonly idleTimeoutMs: number,
     private readonly expire: (why: AbortReason) => void,
   ) {
+    this.requestDeadline = performance.now() + requestTimeoutMs;
+    this.arm();
+  }
+
+  /** Starts the idle clock: once per call, so it may re-arm the timer. */
+  streamStarted(): void {
     this.lastChunk = performance.now();
-    this.requestDeadline = this.lastChunk + requestTimeoutMs;
+    clearTimeout(this.timer);
     this.arm();
   }
 
@@ -92,6 +102,7 @@ export function createOpenAiProvider({ config, maxRetries = 2, fetch: fetchImpl 
         // The SDK builds the request (once), and retries and turns error statuses into its errors (chat-call.ts); the
         // body is read here with a lean SSE reader, which measured cheaper than the SDK's Stream per chunk.
         const response = await call(messages, controller.signal);
+        deadlines.streamStarted();
         let finishReason: string | null = null;
         let usage: TokenUsage | null = null;
         if (response.body) {

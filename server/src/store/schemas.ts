@@ -2,7 +2,8 @@
  * The stored shapes, defined once as TypeBox schemas: the store contract's types are derived from them, and the admin
  * and chat APIs reuse them in their replies (so the OpenAPI document is these shapes).
  */
-import { t } from 'elysia';
+import { Type } from '@sinclair/typebox';
+import { t, type Static, type TSchema } from 'elysia';
 import { TokenUsageSchema } from '../llm/usage.ts';
 import { FEEDBACK_VALUES, MESSAGE_ROLES, MESSAGE_STATUSES } from '../shared/conversation.ts';
 
@@ -10,6 +11,27 @@ import { FEEDBACK_VALUES, MESSAGE_ROLES, MESSAGE_STATUSES } from '../shared/conv
 export function literalUnion<const T extends readonly [string, ...string[]]>(values: T, options?: { description?: string }) {
   // Unsafe keeps the union's own kind (so validation is the union's) and only narrows its static type.
   return t.Unsafe<T[number]>(t.Union(values.map((value) => t.Literal(value)), options));
+}
+
+/**
+ * `value` or null. Elysia's `t.Nullable` also writes OpenAPI 3.0's `nullable: true`, which a 3.1 document must not
+ * carry (3.1 says `type: [X, "null"]`, which the OpenAPI plugin derives from this plain union). A union of literals
+ * takes null as one more member: wrapped whole, the plugin would write `type: [string, null]` beside an `enum`
+ * without null, a schema that refuses null.
+ */
+export function nullable<T extends TSchema>(value: T, options?: { description?: string; title?: string }) {
+  const literals = (value as { anyOf?: { const?: unknown }[] }).anyOf;
+  const members = literals?.length && literals.every((member) => member.const !== undefined) ? [...(literals as TSchema[]), t.Null()] : [value, t.Null()];
+  // Unsafe keeps the union's own kind (so validation is the union's) and only states its static type.
+  return t.Unsafe<Static<T> | null>(t.Union(members, options));
+}
+
+/**
+ * A whole number, as stored and sent. Elysia's `t.Integer` also accepts a numeric string (for query strings) and the
+ * OpenAPI document then offers `string | integer`, so a generated client would type every count as either.
+ */
+export function integer(options?: { description?: string }) {
+  return Type.Integer(options);
 }
 
 export const MessageRoleSchema = literalUnion(MESSAGE_ROLES);
@@ -26,13 +48,13 @@ export const MessageSchema = t.Object(
     content: t.String(),
     status: MessageStatusSchema,
     createdAt: t.Number({ description: 'Epoch milliseconds.' }),
-    model: t.Nullable(t.String({ description: 'Assistant replies only.' })),
-    usage: t.Nullable(TokenUsageSchema),
-    finishReason: t.Nullable(t.String()),
-    errorCode: t.Nullable(t.String()),
-    firstTokenMs: t.Nullable(t.Number({ description: 'Milliseconds from the model call to its first token.' })),
-    totalMs: t.Nullable(t.Number({ description: 'Milliseconds the whole reply took.' })),
-    feedback: t.Nullable(FeedbackSchema),
+    model: nullable(t.String({ description: 'Assistant replies only.' })),
+    usage: nullable(TokenUsageSchema),
+    finishReason: nullable(t.String()),
+    errorCode: nullable(t.String()),
+    firstTokenMs: nullable(t.Number({ description: 'Milliseconds from the model call to its first token.' })),
+    totalMs: nullable(t.Number({ description: 'Milliseconds the whole reply took.' })),
+    feedback: nullable(FeedbackSchema),
   },
   { title: 'Message' },
 );
@@ -44,17 +66,17 @@ export const ConversationSchema = t.Object(
     sessionId: t.String(),
     createdAt: t.Number(),
     updatedAt: t.Number({ description: 'Time of the last message: lists are ordered by this, newest first.' }),
-    origin: t.Nullable(t.String({ description: 'Origin header of the page that started it.' })),
-    pageUrl: t.Nullable(t.String({ description: 'The page the widget was on (origin and path).' })),
-    userAgent: t.Nullable(t.String()),
-    messageCount: t.Integer(),
-    errorCount: t.Integer({ description: 'Assistant replies that ended as `error`.' }),
-    stoppedCount: t.Integer({ description: 'Assistant replies that ended as `stopped`.' }),
-    feedbackUp: t.Integer(),
-    feedbackDown: t.Integer(),
-    totalTokens: t.Integer(),
-    lastMessagePreview: t.Nullable(t.String({ description: 'First 200 characters of the newest message.' })),
-    lastMessageRole: t.Nullable(MessageRoleSchema),
+    origin: nullable(t.String({ description: 'Origin header of the page that started it.' })),
+    pageUrl: nullable(t.String({ description: 'The page the widget was on (origin and path).' })),
+    userAgent: nullable(t.String()),
+    messageCount: integer(),
+    errorCount: integer({ description: 'Assistant replies that ended as `error`.' }),
+    stoppedCount: integer({ description: 'Assistant replies that ended as `stopped`.' }),
+    feedbackUp: integer(),
+    feedbackDown: integer(),
+    totalTokens: integer(),
+    lastMessagePreview: nullable(t.String({ description: 'First 200 characters of the newest message.' })),
+    lastMessageRole: nullable(MessageRoleSchema),
   },
   { title: 'Conversation' },
 );
@@ -62,10 +84,10 @@ export type Conversation = typeof ConversationSchema.static;
 
 export const DayStatsSchema = t.Object({
   day: t.String({ description: 'UTC day, YYYY-MM-DD.' }),
-  conversations: t.Integer(),
-  messages: t.Integer(),
-  tokens: t.Integer(),
-  errors: t.Integer(),
+  conversations: integer(),
+  messages: integer(),
+  tokens: integer(),
+  errors: integer(),
 });
 export type DayStats = typeof DayStatsSchema.static;
 
@@ -73,9 +95,9 @@ export const StatsSchema = t.Object(
   {
     days: t.Array(DayStatsSchema),
     totals: t.Object({
-      conversations: t.Integer(),
-      messages: t.Integer(),
-      tokens: t.Integer(),
+      conversations: integer(),
+      messages: integer(),
+      tokens: integer(),
       errorRate: t.Number({ description: 'Assistant replies ending in `error` over all assistant replies, 0..1.' }),
     }),
   },

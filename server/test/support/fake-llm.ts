@@ -10,8 +10,11 @@ import { hashEmbedding } from './hash-embedding.ts';
 export type TokenSource = string[] | ((request: FakeLlmRequest) => string[]);
 
 export type FakeBehaviour =
-  /** Streams `tokens` one chunk each, `delayMs` apart, then `finish_reason: "stop"`, usage, `[DONE]`. */
-  | { kind: 'reply'; tokens: TokenSource; delayMs?: number; finishReason?: string }
+  /**
+   * Streams `tokens` one chunk each, `delayMs` apart, then `finish_reason: "stop"`, usage, `[DONE]`; the headers come
+   * `headersAfterMs` after the request (a model queued or loading before it starts streaming).
+   */
+  | { kind: 'reply'; tokens: TokenSource; delayMs?: number; finishReason?: string; headersAfterMs?: number }
   /** Replies with the last user message's text, word by word. */
   | { kind: 'echo'; delayMs?: number }
   /** Answers this status with an OpenAI-style error body (and `retry-after` when given). */
@@ -54,6 +57,11 @@ export interface FakeLlm {
     delayMs: number;
     /** When set, every embeddings request answers this HTTP status. */
     failStatus: number | null;
+    /**
+     * Answers the next `count` embeddings requests, then holds every later one until the returned release is called:
+     * an indexing run stopped mid-way for as long as a test looks at it (a timed delay races a loaded machine).
+     */
+    holdAfter(count: number): () => void;
   };
   /** Resolves when a request has been aborted by its client (or after `timeoutMs`, rejecting). */
   waitForAbort(request: FakeLlmRequest, timeoutMs?: number): Promise<void>;
@@ -93,10 +101,11 @@ function tokensFor(behaviour: FakeBehaviour, request: FakeLlmRequest): string[] 
   return [];
 }
 
-async function answerEmbeddings(req: Request, state: FakeLlm['embeddings']): Promise<Response> {
+async function answerEmbeddings(req: Request, state: FakeLlm['embeddings'], heldUntil: (batch: number) => Promise<void> | null): Promise<Response> {
   const body = (await req.json()) as { input?: string | string[]; model?: string; encoding_format?: string; dimensions?: number };
   const inputs = typeof body.input === 'string' ? [body.input] : Array.isArray(body.input) ? body.input.map(String) : [];
   state.batches.push(inputs);
+  await heldUntil(state.batches.length - 1);
   if (state.delayMs > 0) await sleep(state.delayMs);
   if (state.failStatus !== null) {
     return Response.json({ error: { message: `fake embeddings answered ${state.failStatus}`, type: 'server_error', code: null } }, { status: state.failStatus });
@@ -118,7 +127,22 @@ export async function startFakeLlm(initial: FakeBehaviour = { kind: 'reply', tok
   const pending: FakeBehaviour[] = [];
   const requests: FakeLlmRequest[] = [];
   const abortWaiters = new Map<FakeLlmRequest, () => void>();
-  const embeddings: FakeLlm['embeddings'] = { batches: [], delayMs: 0, failStatus: null };
+  let hold: { fromBatch: number; released: Promise<void> } | null = null;
+  const heldUntil = (batch: number) => (hold && batch >= hold.fromBatch ? hold.released : null);
+  const embeddings: FakeLlm['embeddings'] = {
+    batches: [],
+    delayMs: 0,
+    failStatus: null,
+    holdAfter(count) {
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      hold = { fromBatch: embeddings.batches.length + count, released };
+      return () => {
+        hold = null;
+        release();
+      };
+    },
+  };
 
   const markAborted = (record: FakeLlmRequest) => {
     if (record.finished || record.aborted) return;
@@ -132,7 +156,7 @@ export async function startFakeLlm(initial: FakeBehaviour = { kind: 'reply', tok
     idleTimeout: 0,
     async fetch(req) {
       const url = new URL(req.url);
-      if (req.method === 'POST' && url.pathname === '/v1/embeddings') return await answerEmbeddings(req, embeddings);
+      if (req.method === 'POST' && url.pathname === '/v1/embeddings') return await answerEmbeddings(req, embeddings, heldUntil);
       if (url.pathname === '/v1/models') return Response.json({ object: 'list', data: [{ id: 'fake-model', object: 'model' }] });
       if (req.method !== 'POST' || url.pathname !== '/v1/chat/completions') {
         return Response.json({ error: { message: 'not found', type: 'invalid_request_error' } }, { status: 404 });
@@ -158,6 +182,7 @@ export async function startFakeLlm(initial: FakeBehaviour = { kind: 'reply', tok
         );
       }
 
+      if (behaviour.kind === 'reply' && behaviour.headersAfterMs) await sleep(behaviour.headersAfterMs);
       const tokens = tokensFor(behaviour, record);
       const delayMs = 'delayMs' in behaviour ? (behaviour.delayMs ?? 0) : 0;
       const completionTokens = tokens.length;

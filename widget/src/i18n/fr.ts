@@ -1,6 +1,6 @@
 import { translation } from './translation.ts';
 
-/** In the key order of en.ts (the unit tests check count and placeholders). */
+/** In the key order of en.ts, one string per line with its key in a comment: test/i18n.test.ts reads these lines. */
 export const fr = translation([
   'Discutez avec nous', // title
   'Bonjour ! Comment puis-je vous aider ?', // welcome
