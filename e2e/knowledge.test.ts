@@ -422,6 +422,38 @@ describe('knowledge base, from the dashboard to a cited answer', () => {
     await context.close();
   });
 
+  it('keeps what the owner typed before the page finished loading, and adds it', async () => {
+    // The page's script held back until the form is filled: an owner on a slow link (or a loaded machine) types
+    // into the server-rendered form before it hydrates, and hydration must not wipe it.
+    const page = await owner.newPage();
+    await watch(page);
+    let release!: () => void;
+    const scriptsHeld = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/_app/immutable/**/*.js', async (route) => {
+      await scriptsHeld;
+      await route.continue();
+    });
+    await page.goto(`${dashboard.url}/knowledge`, { waitUntil: 'domcontentloaded' });
+    const text = page.locator('form[action="?/text"]');
+    const url = page.locator('form[action="?/url"]');
+    await text.getByLabel('Title').fill('Gift wrapping');
+    await text.getByLabel('Text').fill('Gift wrapping costs four euros per order; the wrapping code is WREN-7731.');
+    await url.getByLabel('Address').fill(`${docsSite.origin}/guides/care.html`);
+    await url.getByLabel('Take').selectOption('page');
+    // The page is live (hydrated) once it refreshes its list by itself.
+    const live = page.waitForRequest((request) => request.url().includes('__data.json'));
+    release();
+    await live;
+    await expect(text.getByLabel('Title').inputValue()).resolves.toBe('Gift wrapping');
+    await expect(text.getByLabel('Text').inputValue()).resolves.toContain('WREN-7731');
+    await expect(url.getByLabel('Address').inputValue()).resolves.toBe(`${docsSite.origin}/guides/care.html`);
+    await expect(url.getByLabel('Take').inputValue()).resolves.toBe('page');
+    await text.getByRole('button', { name: 'Add text' }).click();
+    await page.getByText('Added “Gift wrapping”').waitFor();
+    await waitReady(page, 'Gift wrapping');
+    await page.close();
+  });
+
   it('fetches a page again on demand: the new text answers once it is ready', async () => {
     const page = await knowledgePage();
     const row = sourceRow(page, RETURNS.title);
