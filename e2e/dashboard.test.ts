@@ -104,6 +104,25 @@ describe('conversation list', () => {
     await page.close();
   });
 
+  it('keeps a search typed before the page finished loading (hydration does not wipe it)', async () => {
+    // The page's script held back until the search is typed: a slow link, or a loaded machine.
+    const page = await context.newPage();
+    let release!: () => void;
+    const scriptsHeld = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/_app/immutable/**/*.js', async (route) => {
+      await scriptsHeld;
+      await route.continue();
+    });
+    await page.goto(`${dashboard.url}/`, { waitUntil: 'domcontentloaded' });
+    await page.getByRole('searchbox', { name: 'Search messages' }).fill('HomeKit');
+    // The page is live (hydrated) once it refreshes the list by itself.
+    const live = page.waitForRequest((request) => request.url().includes('conversations.json') || request.url().includes('__data.json'));
+    release();
+    await live;
+    await expect(page.getByRole('searchbox', { name: 'Search messages' }).inputValue()).resolves.toBe('HomeKit');
+    await page.close();
+  });
+
   it('filters to conversations whose reply failed, from the Problem menu', async () => {
     const page = await openList();
     await page.getByLabel('Problem').selectOption('error');
