@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import type { KnowledgeSource } from '../src/knowledge/schemas.ts';
 import { startFakeLlm, type FakeLlm } from './support/fake-llm.ts';
 import { settled } from './support/knowledge-http.ts';
+import { freePort, spawnServer, untilHealthy } from './support/server-process.ts';
 
-const ENTRY = join(import.meta.dir, '..', 'src', 'index.ts');
 const ADMIN_KEY = 'process-admin-key-0123456789abcdef';
 const WIDGET_KEY = 'process-widget-key-0123456789abcdef';
 let dir: string;
@@ -26,20 +26,11 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function freePort(): Promise<number> {
-  const probe = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => new Response() });
-  const port = probe.port!;
-  await probe.stop(true);
-  return port;
-}
-
 async function startServer() {
   const port = await freePort();
-  const { NODE_ENV: _ignored, ...env } = process.env as Record<string, string>;
-  const child = Bun.spawn(['bun', ENTRY], {
-    cwd: dir,
-    env: {
-      ...env,
+  const child = spawnServer(
+    dir,
+    {
       PORT: String(port),
       HOST: '127.0.0.1',
       DATABASE_PATH: join(dir, 'chat.db'),
@@ -50,18 +41,10 @@ async function startServer() {
       KNOWLEDGE_EMBEDDING_BATCH: '1',
       LOG_REQUESTS: 'false',
     },
-    stdout: 'ignore',
-    stderr: 'ignore',
-  });
+    'ignore',
+  );
   const url = `http://127.0.0.1:${port}`;
-  for (;;) {
-    try {
-      if ((await fetch(`${url}/health`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    await Bun.sleep(50);
-  }
+  await untilHealthy(url, child);
   const admin = (path: string, init: RequestInit = {}) =>
     fetch(url + path, { ...init, headers: { 'x-admin-api-key': ADMIN_KEY, 'content-type': 'application/json', ...(init.headers as Record<string, string>) } });
   const ask = async (message: string) =>

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { openSqliteStore } from '../src/store/sqlite/store.ts';
 import { startFakeLlm, type FakeLlm } from './support/fake-llm.ts';
 import { readNdjson } from './support/ndjson.ts';
+import { freePort, spawnServer, untilHealthy } from './support/server-process.ts';
 
-const ENTRY = join(import.meta.dir, '..', 'src', 'index.ts');
 let dir: string;
 let fakeLlm: FakeLlm;
 
@@ -20,33 +20,15 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function freePort(): Promise<number> {
-  const probe = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => new Response() });
-  const port = probe.port!;
-  await probe.stop(true);
-  return port;
-}
-
-/** Env as a fresh shell would have it: none of the test runner's NODE_ENV. */
-function cleanEnv(extra: Record<string, string>): Record<string, string> {
-  const { NODE_ENV: _ignored, ...rest } = process.env as Record<string, string>;
-  return { ...rest, ...extra };
-}
-
 async function startServer(env: Record<string, string>) {
   const port = await freePort();
-  const child = Bun.spawn(['bun', ENTRY], { cwd: dir, env: cleanEnv({ PORT: String(port), HOST: '127.0.0.1', ...env }), stdout: 'pipe', stderr: 'pipe' });
+  const child = spawnServer(dir, { PORT: String(port), HOST: '127.0.0.1', ...env });
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(`${url}/health`)).ok) return { child, url };
-    } catch {
-      // not yet listening
-    }
-    await Bun.sleep(100);
-  }
-  child.kill();
-  throw new Error(`server did not start: ${await new Response(child.stderr).text()}`);
+  await untilHealthy(url, child).catch((error: unknown) => {
+    child.kill();
+    throw error;
+  });
+  return { child, url };
 }
 
 describe('the server process', () => {
@@ -76,7 +58,7 @@ describe('the server process', () => {
   });
 
   it('refuses to start in production with weak secrets, one clear line per problem', async () => {
-    const child = Bun.spawn(['bun', ENTRY], { cwd: dir, env: cleanEnv({ NODE_ENV: 'production', WIDGET_API_KEY: 'short', CORS_ORIGIN: '*' }), stdout: 'pipe', stderr: 'pipe' });
+    const child = spawnServer(dir, { NODE_ENV: 'production', WIDGET_API_KEY: 'short', CORS_ORIGIN: '*' });
     expect(await child.exited).toBe(1);
     const err = await new Response(child.stderr).text();
     expect(err).toContain('cannot start (production mode)');
@@ -87,8 +69,7 @@ describe('the server process', () => {
 
   it('refuses NODE_ENV=Production and an admin key equal to the widget key, one line each, instead of running in development', async () => {
     const key = '9f3c1a7e5b2d48c6a0e1f7b3d5c9e2a4b6d8f0a1c3e5b7d9';
-    const env = cleanEnv({ NODE_ENV: 'Production', WIDGET_API_KEY: key, ADMIN_API_KEY: key, CORS_ORIGIN: 'https://shop.example', PORT: '0' });
-    const child = Bun.spawn(['bun', ENTRY], { cwd: dir, env, stdout: 'pipe', stderr: 'pipe' });
+    const child = spawnServer(dir, { NODE_ENV: 'Production', WIDGET_API_KEY: key, ADMIN_API_KEY: key, CORS_ORIGIN: 'https://shop.example', PORT: '0' });
     expect(await child.exited).toBe(1);
     const lines = (await new Response(child.stderr).text()).trim().split('\n');
     expect(lines).toEqual([

@@ -7,45 +7,24 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SECOND_SQLITE_SERVER } from '../src/store/sqlite/single-server.ts';
+import { freePort, spawnServer, untilHealthy } from './support/server-process.ts';
 
-const ENTRY = join(import.meta.dir, '..', 'src', 'index.ts');
 const dir = mkdtempSync(join(tmpdir(), 'ocw-single-server-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function freePort(): Promise<number> {
-  const probe = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => new Response() });
-  const port = probe.port!;
-  await probe.stop(true);
-  return port;
-}
-
-function spawnServer(databasePath: string, port: number) {
-  const { NODE_ENV: _ignored, ...env } = process.env as Record<string, string>;
-  return Bun.spawn(['bun', ENTRY], {
-    cwd: dir,
-    env: { ...env, PORT: String(port), HOST: '127.0.0.1', DATABASE_PATH: databasePath, WIDGET_API_KEY: 'single-server-key-0123456789' },
-    stdout: 'pipe',
-    stderr: 'pipe',
-  });
-}
-
-async function untilHealthy(url: string, child: ReturnType<typeof spawnServer>) {
-  for (let i = 0; i < 100 && child.exitCode === null; i++) {
-    if (await fetch(`${url}/health`).then((r) => r.ok, () => false)) return;
-    await Bun.sleep(100);
-  }
-  throw new Error(`server did not start: ${await new Response(child.stderr).text()}`);
+function spawnOn(databasePath: string, port: number) {
+  return spawnServer(dir, { PORT: String(port), HOST: '127.0.0.1', DATABASE_PATH: databasePath, WIDGET_API_KEY: 'single-server-key-0123456789' });
 }
 
 describe('a second server on the same SQLite database', () => {
   it('is refused with one line that says to configure Convex, while the first keeps serving', async () => {
     const databasePath = join(dir, 'data', 'chat.db');
     const firstPort = await freePort();
-    const first = spawnServer(databasePath, firstPort);
+    const first = spawnOn(databasePath, firstPort);
     try {
       await untilHealthy(`http://127.0.0.1:${firstPort}`, first);
 
-      const second = spawnServer(databasePath, await freePort());
+      const second = spawnOn(databasePath, await freePort());
       expect(await second.exited).toBe(1);
       const lines = (await new Response(second.stderr).text()).trim().split('\n');
       expect(lines).toEqual([SECOND_SQLITE_SERVER]);
@@ -59,7 +38,7 @@ describe('a second server on the same SQLite database', () => {
 
     // The lock went with the process, even killed: the next server starts on the same file.
     const nextPort = await freePort();
-    const next = spawnServer(databasePath, nextPort);
+    const next = spawnOn(databasePath, nextPort);
     try {
       await untilHealthy(`http://127.0.0.1:${nextPort}`, next);
     } finally {
@@ -70,7 +49,7 @@ describe('a second server on the same SQLite database', () => {
 
   it('does not stop servers on different database files', async () => {
     const ports = [await freePort(), await freePort()];
-    const servers = ports.map((port, i) => spawnServer(join(dir, `own-${i}`, 'chat.db'), port));
+    const servers = ports.map((port, i) => spawnOn(join(dir, `own-${i}`, 'chat.db'), port));
     try {
       for (const [i, port] of ports.entries()) await untilHealthy(`http://127.0.0.1:${port}`, servers[i]!);
     } finally {
