@@ -10,7 +10,7 @@ import { treaty } from '@elysiajs/eden';
 import type { App } from 'server';
 import type { Conversation, ConversationFilter, ConversationThread, Page, Stats } from '../types.ts';
 import { isConversationId } from './conversation-id.ts';
-import { AdminApiError, fetchWithDeadline, refusal, settleReply, unreachable } from './eden-reply.ts';
+import { AdminApiError, fetchWithDeadline, refusal, pathSegment, settleReply, unreachable } from './eden-reply.ts';
 
 export { AdminApiError };
 
@@ -88,12 +88,4 @@ export function createAdminApi({ baseUrl, adminKey, fetch = globalThis.fetch, ti
       return response;
     },
   };
-}
-
-/**
- * Eden puts a path parameter into the URL as it is given: encode it, so no value can add a segment, a query or a
- * fragment (ids are checked first anyway; this holds for any other parameter added later).
- */
-function pathSegment(value: string): string {
-  return encodeURIComponent(value);
 }

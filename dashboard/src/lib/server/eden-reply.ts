@@ -67,3 +67,11 @@ export async function settleReply<T>(
   if (reply.error || reply.data === null) throw refusal(reply.status, reply.error?.value);
   return reply.data;
 }
+
+/**
+ * Eden puts a path parameter into the URL as given: encode it, so no value can add a segment, a query or a fragment
+ * (ids are checked first anyway; this holds for any parameter added later).
+ */
+export function pathSegment(value: string): string {
+  return encodeURIComponent(value);
+}

@@ -7,7 +7,7 @@
 import { treaty } from '@elysiajs/eden';
 import type { knowledgeRoutes } from '../../../../server/src/knowledge/routes.ts';
 import { isSourceId, type KnowledgeOverview, type KnowledgeSource } from '../knowledge.ts';
-import { AdminApiError, codeOf, fetchWithDeadline, refusal, settleReply, unreachable } from './eden-reply.ts';
+import { AdminApiError, codeOf, fetchWithDeadline, refusal, pathSegment, settleReply, unreachable } from './eden-reply.ts';
 import { relay } from './request-body.ts';
 
 export interface KnowledgeApi {
@@ -111,11 +111,6 @@ export function createKnowledgeApi({
       return result?.deleted === true;
     },
   };
-}
-
-/** Eden puts a path parameter into the URL as given: encode it, so no value can add a segment, query or fragment. */
-function pathSegment(value: string): string {
-  return encodeURIComponent(value);
 }
 
 

@@ -3,6 +3,8 @@
  * how many and how rare). Question and function words ("how", "do", "the") are left out: they match most passages,
  * add nothing to the ranking and make the search score every row. Pure.
  */
+import { wordsOf } from '../../shared/conversation.ts';
+
 const MAX_TERMS = 32;
 
 const STOPWORDS = new Set(
@@ -14,7 +16,7 @@ const STOPWORDS = new Set(
 );
 
 export function questionTerms(question: string): string[] {
-  const words = question.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  const words = wordsOf(question);
   const content = words.filter((w) => !STOPWORDS.has(w) && (w.length > 1 || /\d/.test(w)));
   // A question made only of stopwords ("what is it?") still searches with what it has.
   return [...new Set(content.length > 0 ? content : words)].slice(0, MAX_TERMS);
